@@ -67,6 +67,7 @@ class StepRecord:
     act_pct: np.ndarray | None = None     # (layers, len(PERCENTILES)) of φ's output
     meanfield_grad_h: np.ndarray | None = None  # mean-field prediction anchored at the top layer
     grad_t: np.ndarray | None = None      # recurrent: ‖∂L/∂h_t‖ for t = 1..T
+    gate_t: np.ndarray | None = None      # LSTM forget gate / GRU update gate, mean per step
     divergence: Divergence | None = None
 
     def to_json(self) -> dict:
@@ -93,6 +94,7 @@ def _clean(v):
 
 
 ARRAY_FIELDS = ("grad_h", "grad_w", "update_ratio", "act_mean", "act_std", "saturated", "dead",
-                "fprime_mean", "pre_pct", "act_pct", "meanfield_grad_h", "grad_t")
+                "fprime_mean", "pre_pct", "act_pct", "meanfield_grad_h", "grad_t",
+                "gate_t")
 SCALAR_FIELDS = ("step", "loss", "train_acc", "lr", "grad_norm", "clipped", "finite",
                  "eval_train_loss", "eval_train_acc", "test_loss", "test_acc", "probed")

@@ -1,0 +1,57 @@
+"""`run`: train headless and write config, per-step metrics and a session file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from core.cli.common import Progress, add_experiment_args, experiment_from_args
+from core.errors import ConfigError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="train headless, writing metrics and a session",
+                       description="Train for N steps and write DIR/config.json, "
+                       "DIR/metrics.jsonl (one JSON object per step) and DIR/session.gradlab.")
+    add_experiment_args(p)
+    p.add_argument("--steps", type=int, required=True, help="optimizer steps to take")
+    p.add_argument("--out", required=True, help="output folder (created)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from core.sessions import save_session
+    from core.training.trainer import Trainer
+
+    if not 1 <= args.steps <= 10_000_000:
+        raise ConfigError(f"--steps: {args.steps} is out of range; allowed 1 to 10000000")
+    cfg = experiment_from_args(args)
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"--out: cannot create {str(out)!r}: {e.strerror}") from None
+    tr = Trainer(cfg)
+    if tr.device_note:
+        print(tr.device_note)
+    (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2), encoding="utf-8")
+    bar = Progress(args.steps, "training")
+    from core.training.history import History
+
+    history = History()
+    with open(out / "metrics.jsonl", "w", encoding="utf-8") as f:
+        for rec in tr.steps(args.steps):
+            history.append(rec)
+            f.write(json.dumps(rec.to_json()) + "\n")
+            bar.update(rec.step, f"loss {rec.loss:.4g}")
+    from core.training.snapshot import session_from_trainer
+
+    save_session(out / "session.gradlab", session_from_trainer(tr, history))
+    last = history.last
+    if tr.diverged is not None:
+        print(tr.diverged.summary())
+    elif last is not None:
+        print(f"step {last.step}: loss {last.loss:.4g}"
+              + (f", test accuracy {last.test_acc:.3f}" if last.test_acc == last.test_acc else ""))
+    print(f"wrote {out}/config.json, metrics.jsonl, session.gradlab")
+    return 0

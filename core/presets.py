@@ -1,0 +1,99 @@
+"""Presets: named experiments with a title and what the student should see.
+
+A preset file (`resources/presets/NAME.json`) holds `title`, `lab` (which panel shows it),
+`explanation` (one paragraph), optional `steps` (a sensible run length) and `config`: only the
+keys that differ from the defaults. Files are read with importlib.resources so a frozen bundle
+finds them too.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from core.config import ExperimentConfig
+from core.errors import ConfigError, PresetError
+
+LABS = ("deep", "recurrent", "landscape", "generalization")
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    title: str
+    lab: str
+    explanation: str
+    config: ExperimentConfig
+    steps: int = 300
+
+
+def merge(base: dict, over: dict) -> dict:
+    """Deep-merge `over` into a copy of `base` (sections merge key by key)."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def config_from_partial(d: Any) -> ExperimentConfig:
+    """A config from a dict that may list only the keys that differ from the defaults."""
+    if not isinstance(d, dict):
+        raise ConfigError(f"config must be a JSON object, got {type(d).__name__}")
+    base = ExperimentConfig().to_dict()
+    version = d.get("schema_version", base["schema_version"])
+    merged = merge(base, d)
+    merged["schema_version"] = version
+    return ExperimentConfig.from_dict(merged)
+
+
+def parse_preset(text: str, name: str) -> Preset:
+    """Parse one preset file's text; every problem is a PresetError naming the preset."""
+    try:
+        d = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise PresetError(f"preset {name!r}: not valid JSON ({e.msg} at line {e.lineno})") from None
+    if not isinstance(d, dict):
+        raise PresetError(f"preset {name!r}: must be a JSON object")
+    for key in ("title", "explanation", "config"):
+        if key not in d:
+            raise PresetError(f"preset {name!r}: missing {key!r}")
+    lab = d.get("lab", "deep")
+    if lab not in LABS:
+        raise PresetError(f"preset {name!r}: lab {lab!r} is not one of {list(LABS)}")
+    extra = set(d) - {"title", "explanation", "config", "lab", "steps"}
+    if extra:
+        raise PresetError(f"preset {name!r}: unknown key {sorted(extra)[0]!r}")
+    steps = d.get("steps", 300)
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 1_000_000:
+        raise PresetError(f"preset {name!r}: steps must be a whole number 1 to 1000000")
+    try:
+        cfg = config_from_partial(d["config"])
+    except ConfigError as e:
+        raise PresetError(f"preset {name!r}: {e}") from None
+    return Preset(name, str(d["title"]), lab, str(d["explanation"]), cfg, steps)
+
+
+def _folder():
+    return resources.files("resources") / "presets"
+
+
+def preset_names() -> list[str]:
+    """Names of the shipped presets, sorted."""
+    return sorted(p.name[:-5] for p in _folder().iterdir() if p.name.endswith(".json"))
+
+
+def load_preset(name: str) -> Preset:
+    """A shipped preset by name, or a preset file by path."""
+    if name.endswith(".json") and Path(name).is_file():
+        return parse_preset(Path(name).read_text(encoding="utf-8"), Path(name).stem)
+    if name not in preset_names():
+        raise PresetError(f"unknown preset {name!r}; run `python main.py presets` to list them")
+    return parse_preset((_folder() / f"{name}.json").read_text(encoding="utf-8"), name)
+
+
+def all_presets() -> list[Preset]:
+    """Every shipped preset, parsed and validated."""
+    return [load_preset(n) for n in preset_names()]

@@ -1,0 +1,51 @@
+"""Plain-words forensics for the first non-finite number of a run."""
+
+from __future__ import annotations
+
+from core.config import RECURRENT_KINDS, ExperimentConfig
+from core.training.record import Divergence
+
+WHERE_TEXT = {
+    "forward": "the activations of layer {name} became Inf/NaN in the forward pass",
+    "loss": "the loss became Inf/NaN",
+    "backward": "the gradient ∂L/∂h of layer {name} became Inf/NaN in the backward pass",
+    "parameters": "the weights became Inf/NaN after the update",
+}
+
+
+def diagnose(cfg: ExperimentConfig, step: int, where: str, layer: int | None,
+             layer_name: str | None, grad_norms: list[float]) -> Divergence:
+    """Name the step and layer, and guess the cause from the config and the recent gradients.
+
+    `grad_norms` are the global gradient norms of the steps before, oldest first.
+    """
+    what = WHERE_TEXT[where].format(name=layer_name or "?")
+    message = f"The run diverged at step {step}: {what}."
+    m, i, o = cfg.model, cfg.init, cfg.optim
+    recurrent = m.kind in RECURRENT_KINDS
+    early = step <= 2
+    grew = len(grad_norms) >= 5 and grad_norms[-1] > 10 * max(min(grad_norms[-5:]), 1e-30)
+    if recurrent and o.clip_norm == 0 and (i.spectral_radius > 1 or grew):
+        cause = (f"exploding gradients through time: with spectral radius ρ = "
+                 f"{i.spectral_radius or 'unset'}, ∂L/∂h_t grows like ρ^(T−t) over "
+                 f"{cfg.data.seq_len} steps, and nothing limits the step.")
+        advice = "clip the gradient norm (optim.clip_norm = 1), lower the spectral radius below 1, "
+        advice += "or use an LSTM/GRU."
+    elif early and where in ("forward", "loss") and m.norm == "none":
+        cause = (f"the initial weights are too large (init.scale σ_w = {i.scale:g} with "
+                 f"{i.scheme}): each of the {m.depth} layers multiplies the signal, so it "
+                 "overflows float32 before training starts.")
+        advice = "lower init.scale toward 1, use he_normal (ReLU) or xavier (tanh), or add batch norm."
+    elif early and where == "backward":
+        cause = (f"exploding gradients at initialization: each layer multiplies ∂L/∂h by about "
+                 f"σ_w·√E[φ'²] > 1 (init.scale = {i.scale:g}), over {m.depth} layers.")
+        advice = "lower init.scale, use an initialization matched to the activation, or clip gradients."
+    else:
+        cause = (f"the learning rate η = {o.lr:g} is too large for the curvature of the loss: "
+                 "once the largest Hessian eigenvalue exceeds 2/η, each step overshoots and the "
+                 "error grows geometrically" + (" (the gradient norm grew over the last steps)."
+                                                 if grew else "."))
+        advice = "lower optim.lr (try η/10)" + (", enable gradient clipping (optim.clip_norm)"
+                                              if o.clip_norm == 0 else "") + ", or use adam."
+    return Divergence(step=step, where=where, layer=layer, layer_name=layer_name,
+                      message=message, cause=cause, advice=advice)

@@ -1,0 +1,36 @@
+"""The mean-field prediction of ‖∂L/∂h_l‖ for the trainer's current weights.
+
+Weight and bias variances are read from the actual weights (σ_w² = fan_in·mean(W²),
+σ_b² = mean(b²)), so the prediction follows any scheme and the weights as they train. It is only
+defined for plain nets: skips, normalisation and dropout change the recursion.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from core.analysis import meanfield
+
+
+@torch.no_grad()
+def meanfield_prediction(trainer, grad_h: np.ndarray) -> np.ndarray | None:
+    """Predicted grad_h profile anchored at the measured top layer, or None where undefined."""
+    m = trainer.config.model
+    if trainer.recurrent or m.skip != "none" or m.norm != "none" or m.dropout > 0:
+        return None
+    if not np.isfinite(grad_h[-1]) or grad_h[-1] == 0:
+        return None
+    lins = trainer.model.linears
+    sw2 = torch.stack([lin.weight.square().mean() * lin.weight.shape[1] for lin in lins])
+    sb2 = torch.stack([lin.bias.square().mean() for lin in lins])
+    sw2, sb2 = (t.cpu().numpy().astype(np.float64) for t in (sw2, sb2))
+    if m.activation == "maxout":
+        # Each maxout piece has fan_in inputs; the variance map is per piece.
+        pass
+    q1 = sw2[0] * trainer._x_moment + sb2[0]
+    kw = {"pieces": m.maxout_pieces} if m.activation == "maxout" else {}
+    try:
+        return meanfield.predicted_grad_h(m.activation, sw2, sb2, q1, float(grad_h[-1]), **kw)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,253 @@
+"""The training loop: one optimizer step at a time, each yielding an immutable StepRecord.
+
+The trainer owns data, model and optimizer on one device. Workers call `step()` in a loop (the
+yields between steps are the only points of pause and abort); `set_hyper` changes the learning
+rate, clipping, L1 and L2 between steps without a reset.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from core.config import RECURRENT_KINDS, ExperimentConfig
+from core.data import build_dataset
+from core.data.dataset import Dataset
+from core.device import resolve_device
+from core.init.apply import initialize
+from core.models.build import build_model
+from core.models.capture import Capture
+from core.training import probes
+from core.training.divergence import diagnose
+from core.training.meanfield_probe import meanfield_prediction
+from core.training.optim import build_optimizer, set_hyper
+from core.training.record import NAN, StepRecord
+
+EVAL_CHUNK = 2048
+
+
+class Trainer:
+    """Builds everything from a config and trains it step by step."""
+
+    def __init__(self, cfg: ExperimentConfig, dataset: Dataset | None = None,
+                 device: str | None = None):
+        self.device, self.device_note = resolve_device(device or cfg.device)
+        self.config = cfg
+        self.dataset = dataset if dataset is not None else build_dataset(cfg.data, cfg.seed)
+        self.recurrent = cfg.model.kind in RECURRENT_KINDS
+        self.init_gen = torch.Generator().manual_seed(cfg.seed)
+        self.batch_gen = torch.Generator().manual_seed(cfg.seed + 7919)
+        ds = self.dataset
+        self.x_train, self.y_train = self._tensor(ds.x_train), self._tensor(ds.y_train)
+        self.x_test, self.y_test = self._tensor(ds.x_test), self._tensor(ds.y_test)
+        torch.manual_seed(cfg.seed)  # dropout masks are drawn from the global generator
+        self.model = build_model(cfg, ds)
+        first = self.x_train[: min(len(self.x_train), 512)].cpu()
+        initialize(self.model, cfg.init, self.init_gen, batch=first)
+        self.model.to(self.device)
+        self.optimizer = build_optimizer(self.model, cfg.optim)
+        self.step_count = 0
+        self.diverged = None
+        self._order: torch.Tensor | None = None
+        self._cursor = 0
+        self._recent_norms: list[float] = []
+        # The input's second moment sets q_1 of the mean-field variance map.
+        self._x_moment = float(np.mean(np.square(ds.x_train, dtype=np.float64))) if not \
+            self.recurrent else NAN
+
+    # ---- public API -------------------------------------------------------------------------
+    @property
+    def layer_names(self) -> list[str]:
+        return self.model.layer_names()
+
+    def set_hyper(self, **changes) -> None:
+        """Change lr, clip_norm, weight_decay, l1 or momentum mid-run (optimizer state kept)."""
+        allowed = {"lr", "clip_norm", "weight_decay", "l1", "momentum"}
+        cfg = self.config
+        for k, v in changes.items():
+            if k not in allowed:
+                raise KeyError(f"{k} cannot change mid-run; allowed: {sorted(allowed)}")
+            cfg = cfg.with_value(f"optim.{k}", v)
+        self.config = cfg
+        set_hyper(self.optimizer, lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
+        if "momentum" in changes:
+            for g in self.optimizer.param_groups:
+                if "momentum" in g:
+                    g["momentum"] = cfg.optim.momentum
+                if "betas" in g:
+                    g["betas"] = (cfg.optim.momentum, g["betas"][1])
+
+    def steps(self, n: int | None = None) -> Iterator[StepRecord]:
+        """Yield records until n steps are taken or the run diverges."""
+        taken = 0
+        while (n is None or taken < n) and self.diverged is None:
+            yield self.step()
+            taken += 1
+
+    def step(self) -> StepRecord:
+        """One optimizer step on the next batch, measured."""
+        if self.diverged is not None:
+            raise RuntimeError("the run has diverged; reset it to continue")
+        cfg = self.config
+        self.model.train()
+        xb, yb = self._next_batch()
+        step = self.step_count + 1
+        probe = step % cfg.train.probe_every == 0 or step == 1
+        rec = self._measure(xb, yb, step, probe=probe, update=True)
+        self.step_count = step
+        if rec.divergence is not None:
+            self.diverged = rec.divergence
+        return rec
+
+    def probe(self, x: torch.Tensor | None = None, y: torch.Tensor | None = None) -> StepRecord:
+        """Measure forward and backward on the training set without changing any weight."""
+        self.model.train()
+        x = self.x_train if x is None else x
+        y = self.y_train if y is None else y
+        rec = self._measure(x, y, self.step_count, probe=True, update=False)
+        self.optimizer.zero_grad(set_to_none=True)
+        return rec
+
+    @torch.no_grad()
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+        """Mean loss and accuracy over a whole split, in eval mode, in chunks."""
+        self.model.eval()
+        tot_loss, tot_acc, n = 0.0, 0.0, len(x)
+        for i in range(0, n, EVAL_CHUNK):
+            out = self.model(x[i:i + EVAL_CHUNK])
+            yy = y[i:i + EVAL_CHUNK]
+            tot_loss += self._loss(out, yy).item() * len(yy)
+            tot_acc += self._accuracy(out, yy) * len(yy)
+        self.model.train()
+        return tot_loss / n, tot_acc / n
+
+    @torch.no_grad()
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Model output for raw inputs: P(class 1) for two classes, argmax class for more,
+        the value for regression."""
+        self.model.eval()
+        out = torch.cat([self.model(self._tensor(x[i:i + 8192]))
+                         for i in range(0, len(x), 8192)])
+        self.model.train()
+        if not self.dataset.is_classification:
+            return out[..., 0].cpu().numpy()
+        if out.shape[-1] == 2:
+            return torch.softmax(out, -1)[..., 1].cpu().numpy()
+        return out.argmax(-1).cpu().numpy().astype(np.float64)
+
+    # ---- internals ----------------------------------------------------------------------
+    def _tensor(self, a: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(a).to(self.device)
+
+    def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        n, bs = len(self.x_train), self.config.optim.batch_size
+        if bs >= n:
+            return self.x_train, self.y_train
+        if self._order is None or self._cursor + bs > n:
+            self._order = torch.randperm(n, generator=self.batch_gen).to(self.device)
+            self._cursor = 0
+        idx = self._order[self._cursor:self._cursor + bs]
+        self._cursor += bs
+        return self.x_train[idx], self.y_train[idx]
+
+    def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.dataset.is_classification:
+            return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+        return F.mse_loss(out, y)
+
+    def _accuracy(self, out: torch.Tensor, y: torch.Tensor) -> float:
+        if not self.dataset.is_classification:
+            return NAN
+        return (out.argmax(-1) == y).float().mean().item()
+
+    def _weights(self) -> list[torch.Tensor]:
+        return self.model.hidden_weights
+
+    def _measure(self, x, y, step: int, probe: bool, update: bool) -> StepRecord:
+        cfg = self.config
+        cap = Capture() if probe else None
+        out = self.model(x, cap)
+        loss = self._loss(out, y)
+        objective = loss
+        if cfg.optim.l1 > 0:
+            objective = loss + cfg.optim.l1 * sum(w.abs().sum() for w in self._matrices())
+        self.optimizer.zero_grad(set_to_none=True)
+        loss_value = loss.item()
+        if not math.isfinite(loss_value):
+            return self._diverged(step, "loss", x, loss_value, lr=cfg.optim.lr)
+        objective.backward()
+        params = [p for p in self.model.parameters() if p.grad is not None]
+        grads = [p.grad for p in params]
+        grad_norm = torch.nn.utils.get_total_norm(grads).item() if grads else 0.0
+        if not math.isfinite(grad_norm):
+            return self._diverged(step, "backward", x, loss_value, cap=cap, lr=cfg.optim.lr)
+        clip = cfg.optim.clip_norm
+        clipped = bool(clip > 0 and grad_norm > clip)
+        if clipped:
+            torch.nn.utils.clip_grads_with_norm_(params, clip, torch.tensor(grad_norm))
+        stats = {}
+        if probe:
+            stats = probes.layer_stats(cap, self._act_name(), self._act_modules(), self._weights(),
+                                       self.recurrent)
+            gates = probes.gate_means(cap)
+            if gates is not None:
+                stats["gate_t"] = gates
+            if not np.all(np.isfinite(stats["act_mean"])):
+                layer = probes.first_nonfinite(cap.act)
+                return self._diverged(step, "forward", x, loss_value, layer=layer)
+        if update:
+            before = [w.detach().clone() for w in self._weights()] if probe else None
+            self.optimizer.step()
+            if probe:
+                with torch.no_grad():
+                    ratio = torch.stack([(w - b).norm() / b.norm().clamp_min(1e-30)
+                                         for w, b in zip(self._weights(), before, strict=True)])
+                stats["update_ratio"] = ratio.cpu().numpy().astype(np.float64)
+        if probe:
+            stats["meanfield_grad_h"] = meanfield_prediction(self, stats["grad_h"])
+        self._recent_norms = (self._recent_norms + [grad_norm])[-20:]
+        acc = self._accuracy(out, y)
+        evals = {}
+        if update and (step % cfg.train.eval_every == 0 or step == 1):
+            tl, ta = self.evaluate(self.x_train, self.y_train)
+            vl, va = self.evaluate(self.x_test, self.y_test)
+            evals = dict(eval_train_loss=tl, eval_train_acc=ta, test_loss=vl, test_acc=va)
+        return StepRecord(step=step, loss=loss_value, train_acc=acc, lr=cfg.optim.lr,
+                          grad_norm=grad_norm, clipped=clipped, finite=True, probed=probe,
+                          **evals, **stats)
+
+    def _matrices(self) -> list[torch.Tensor]:
+        return [p for p in self.model.parameters() if p.ndim >= 2]
+
+    def _act_name(self) -> str:
+        m = self.config.model
+        return m.activation if m.kind in ("mlp", "rnn") else "tanh"
+
+    def _act_modules(self) -> list:
+        return list(self.model.acts) if hasattr(self.model, "acts") else [None]
+
+    def _diverged(self, step, where, x, loss_value, cap=None, layer=None, lr=NAN) -> StepRecord:
+        """Locate the first non-finite layer and end the run with a diagnosis."""
+        if where in ("loss", "forward") and layer is None:
+            with torch.no_grad():
+                probe_cap = Capture(track_grad=False)
+                self.model(x, probe_cap)
+            layer = probes.first_nonfinite(probe_cap.outputs)
+            if layer is not None:
+                where = "forward"
+        if where == "backward" and cap is not None:
+            bad = probes.first_nonfinite([o.grad for o in cap.outputs][::-1])
+            layer = None if bad is None else len(cap.outputs) - 1 - bad
+        if self.recurrent and layer is not None:
+            name = f"h_t at t = {layer + 1}"
+            layer = 0
+        else:
+            name = self.layer_names[layer] if layer is not None else None
+        div = diagnose(self.config, step, where, layer, name, self._recent_norms)
+        self.optimizer.zero_grad(set_to_none=True)
+        return StepRecord(step=step, loss=loss_value, train_acc=NAN, lr=self.config.optim.lr,
+                          grad_norm=NAN, clipped=False, finite=False, divergence=div)
