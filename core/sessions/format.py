@@ -1,0 +1,157 @@
+"""Save and load a whole session (config, weights, optimizer, history, RNG, meta) as one .gradlab zip.
+
+The member layout and the no-code-on-load guarantee are documented in FORMAT.md next to this file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.config import ExperimentConfig
+from core.errors import ConfigError, SessionError
+from core.sessions import optim_state
+from core.sessions.archive import READ_ERRORS, Reader, write_atomic, write_json, write_npz
+from core.training.history import History
+
+FORMAT_NAME = "gradlab-session"
+FORMAT_VERSION = 1
+EXTENSION = ".gradlab"
+MEMBERS = ("manifest.json", "config.json", "weights.npz", "optimizer.json", "optimizer.npz",
+           "history.npz", "rng.npz", "meta.json")
+
+
+@dataclass(frozen=True, eq=False)   # eq=False: comparing dicts of tensors has no single answer
+class SessionData:
+    """Everything needed to resume a run exactly where it was saved."""
+
+    config: ExperimentConfig
+    model_state: dict[str, torch.Tensor]   # model.state_dict(), tensors on CPU
+    optim_state: dict                      # optimizer.state_dict(), tensors on CPU
+    history: History
+    rng_state: dict[str, np.ndarray]        # e.g. {"torch_cpu": uint8, "batch_order": int64}
+    meta: dict                              # JSON-able: app_version, created, step, note
+
+
+def app_version() -> str:
+    """The installed GradLab version, or "unknown" when running from a source tree."""
+    try:
+        return importlib.metadata.version("gradlab")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def save_session(path: str | os.PathLike, data: SessionData) -> None:
+    """Write `data` to `path` atomically: a failure at any point leaves an old file as it was.
+
+    meta.json gets app_version, created (ISO 8601, UTC) and step filled in where `data.meta`
+    lacks them. SessionError when something cannot be stored or the file cannot be written."""
+    last = data.history.last
+    meta = {"app_version": app_version(),
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "step": last.step if last is not None else 0, "note": "", **data.meta}
+    manifest = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
+                **{k: meta[k] for k in ("app_version", "created", "step")}}
+    # Convert everything before the file is opened, so bad input never leaves a temp file.
+    weights = {k: _tensor(v, f"model weight {k}") for k, v in data.model_state.items()}
+    optim_tree, optim_arrays = optim_state.encode(data.optim_state)
+    rng = {k: _array(v, f"rng state {k}") for k, v in data.rng_state.items()}
+    try:
+        json.dumps(meta, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise SessionError(f"cannot save session {os.fspath(path)!r}: meta is not JSON ({e})") from None
+
+    def fill(zf: zipfile.ZipFile) -> None:
+        write_json(zf, "manifest.json", manifest)
+        write_json(zf, "config.json", data.config.to_dict())
+        write_npz(zf, "weights.npz", weights)
+        write_json(zf, "optimizer.json", optim_tree)
+        write_npz(zf, "optimizer.npz", optim_arrays)
+        write_npz(zf, "history.npz", data.history.to_arrays(), compress=True)
+        write_npz(zf, "rng.npz", rng)
+        write_json(zf, "meta.json", meta)
+
+    try:
+        write_atomic(path, fill)
+    except OSError as e:
+        raise SessionError(f"cannot save session {os.fspath(path)!r}: "
+                           f"{e.strerror or e}") from None
+
+
+def load_session(path: str | os.PathLike) -> SessionData:
+    """Read a session file; SessionError naming the file and the problem for anything amiss.
+
+    Never unpickles and never executes code from the file (see FORMAT.md)."""
+    path = os.fspath(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise SessionError(f"cannot open session {path!r}: no such file") from None
+    except zipfile.BadZipFile:
+        raise SessionError(f"cannot open session {path!r}: not a GradLab session "
+                           "(not a zip archive, or a truncated one)") from None
+    except READ_ERRORS as e:
+        raise SessionError(f"cannot open session {path!r}: {e}") from None
+    with zf:
+        r = Reader(zf, path)
+        _check_manifest(r)
+        missing = [m for m in MEMBERS if m not in r.names]
+        if missing:
+            raise r.fail(f"member {missing[0]} is missing (the file is incomplete or damaged)")
+        try:
+            config = ExperimentConfig.from_dict(r.json("config.json"))
+        except (ConfigError, TypeError, ValueError) as e:
+            raise r.fail(f"config.json: {e}") from None
+        weights = {k: optim_state.numpy_to_tensor(a) for k, a in r.npz("weights.npz").items()}
+        try:
+            optim = optim_state.decode(r.json("optimizer.json"), r.npz("optimizer.npz"), r.fail)
+        except RecursionError:
+            raise r.fail("optimizer.json is nested absurdly deep") from None
+        if not isinstance(optim, dict):
+            raise r.fail("optimizer.json is not an optimizer state_dict")
+        try:
+            history = History.from_arrays(r.npz("history.npz"))
+        except ValueError as e:
+            raise r.fail(f"history.npz: {e}") from None
+        meta = r.json("meta.json")
+        if not isinstance(meta, dict):
+            raise r.fail("meta.json is not a JSON object")
+        return SessionData(config=config, model_state=weights, optim_state=optim,
+                           history=history, rng_state=r.npz("rng.npz"), meta=meta)
+
+
+def _check_manifest(r: Reader) -> None:
+    if "manifest.json" not in r.names:
+        raise r.fail("not a GradLab session (a zip without manifest.json)")
+    m = r.json("manifest.json")
+    if not isinstance(m, dict) or m.get("format") != FORMAT_NAME:
+        raise r.fail(f"not a GradLab session (manifest format is "
+                     f"{m.get('format') if isinstance(m, dict) else m!r}, not {FORMAT_NAME!r})")
+    v = m.get("format_version")
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise r.fail(f"manifest format_version {v!r} is not a valid version")
+    if v > FORMAT_VERSION:
+        raise r.fail(f"written by a newer GradLab (format version {v}; this version reads up to "
+                     f"{FORMAT_VERSION}); update GradLab to open it")
+
+
+def _tensor(t, what: str) -> np.ndarray:
+    if not isinstance(t, torch.Tensor):
+        raise SessionError(f"cannot save {what}: expected a tensor, got {type(t).__name__}")
+    return optim_state.tensor_to_numpy(t, what)
+
+
+def _array(a, what: str) -> np.ndarray:
+    if isinstance(a, torch.Tensor):
+        return optim_state.tensor_to_numpy(a, what)
+    a = np.asarray(a)
+    if a.dtype.kind not in "biufc":
+        raise SessionError(f"cannot save {what}: dtype {a.dtype} is not numeric")
+    return a
