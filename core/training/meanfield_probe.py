@@ -25,11 +25,9 @@ def meanfield_prediction(trainer, grad_h: np.ndarray) -> np.ndarray | None:
     sw2 = torch.stack([lin.weight.square().mean() * lin.weight.shape[1] for lin in lins])
     sb2 = torch.stack([lin.bias.square().mean() for lin in lins])
     sw2, sb2 = (t.cpu().numpy().astype(np.float64) for t in (sw2, sb2))
-    if m.activation == "maxout":
-        # Each maxout piece has fan_in inputs; the variance map is per piece.
-        pass
+    # Each maxout piece is a row of W with fan_in inputs, so σ_w² above is per piece.
     q1 = sw2[0] * trainer._x_moment + sb2[0]
-    kw = {"pieces": m.maxout_pieces} if m.activation == "maxout" else {}
+    kw = {"maxout_pieces": m.maxout_pieces} if m.activation == "maxout" else {}
     try:
         return meanfield.predicted_grad_h(m.activation, sw2, sb2, q1, float(grad_h[-1]), **kw)
     except (TypeError, ValueError):

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from core.config import RECURRENT_KINDS, ExperimentConfig
 from core.data import build_dataset
 from core.data.dataset import Dataset
-from core.device import resolve_device
+from core.device import configure_threads, resolve_device
 from core.init.apply import initialize
 from core.models.build import build_model
 from core.models.capture import Capture
@@ -37,6 +37,10 @@ class Trainer:
                  device: str | None = None):
         self.device, self.device_note = resolve_device(device or cfg.device)
         self.config = cfg
+        if self.device.type == "cpu":
+            configure_threads(cfg)
+        # Vanishing gradients reach 1e-40: subnormal floats would slow the CPU down ~100×.
+        torch.set_flush_denormal(True)
         self.dataset = dataset if dataset is not None else build_dataset(cfg.data, cfg.seed)
         self.recurrent = cfg.model.kind in RECURRENT_KINDS
         self.init_gen = torch.Generator().manual_seed(cfg.seed)

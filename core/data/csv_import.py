@@ -1,0 +1,116 @@
+"""Load a user's 2-D classification CSV (columns x1, x2, label) with clear, line-precise errors.
+
+Every problem with the file becomes a `DataError` naming the file and, where it applies, the line;
+no raw exception escapes. Inputs are used as they are (not standardised).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import DataError
+
+COLUMNS = ("x1", "x2", "label")
+MIN_ROWS = 4
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def read_rows(path: str) -> tuple[np.ndarray, list[str]]:
+    """Read the file into x (n, 2) float64 and the raw label strings, checking every row."""
+    if not path:
+        raise DataError("data.csv_path is empty; choose a CSV file with columns x1,x2,label")
+    p = Path(path).expanduser()
+    try:
+        # utf-8-sig drops the byte-order mark some spreadsheet programs write.
+        with p.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            records = [(reader.line_num, row) for row in reader]
+    except FileNotFoundError:
+        raise DataError(f"CSV file not found: {p}") from None
+    except IsADirectoryError:
+        raise DataError(f"{p} is a folder, not a CSV file") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{p}: not a text file (expected UTF-8 CSV)") from None
+    except csv.Error as e:
+        raise DataError(f"{p}: malformed CSV: {e}") from None
+    except OSError as e:
+        raise DataError(f"{p}: cannot read: {e.strerror or e}") from None
+
+    records = [(n, [c.strip() for c in row]) for n, row in records if any(c.strip() for c in row)]
+    if not records:
+        raise DataError(f"{p}: the file is empty; expected rows of x1,x2,label")
+    first = records[0][1]
+    # A header is a first row whose coordinates are both non-numeric ("x1,x2,label").
+    if len(first) >= 2 and _number(first[0]) is None and _number(first[1]) is None:
+        _check_width(p, *records[0])
+        records = records[1:]
+
+    xs, labels = [], []
+    for line, row in records:
+        _check_width(p, line, row)
+        coords = []
+        for name, text in zip(COLUMNS[:2], row[:2], strict=True):
+            v = _number(text)
+            if v is None:
+                raise DataError(f"{p} line {line}: {name} {text!r} is not a number")
+            # Values beyond float32's range would turn into Inf inside the network.
+            if not math.isfinite(v) or abs(v) > FLOAT32_MAX:
+                raise DataError(f"{p} line {line}: {name} is {text!r}; values must be finite numbers")
+            coords.append(v)
+        if not row[2]:
+            raise DataError(f"{p} line {line}: the label is empty")
+        xs.append(coords)
+        labels.append(row[2])
+    if len(xs) < MIN_ROWS:
+        raise DataError(f"{p}: only {len(xs)} data row(s); need at least {MIN_ROWS}")
+    return np.asarray(xs, dtype=np.float64), labels
+
+
+def _check_width(p: Path, line: int, row: list[str]) -> None:
+    if len(row) != len(COLUMNS):
+        hint = " (columns must be separated by commas)" if len(row) == 1 else ""
+        raise DataError(f"{p} line {line}: expected {len(COLUMNS)} columns (x1,x2,label), "
+                        f"got {len(row)}{hint}")
+
+
+def label_ids(p: str, labels: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Map labels to class ids 0..k-1 in sorted order: numerically when every label is an integer
+    (so 0/1 stay 0/1 and -1/1 become 0/1), else as strings. Returns ids and the class names."""
+    numbers = [_number(s) for s in labels]
+    if all(v is not None for v in numbers):
+        for s, v in zip(labels, numbers, strict=True):
+            if not math.isfinite(v) or v != int(v):
+                raise DataError(f"{p}: label {s!r} is not a whole number or class name "
+                                "(only classification CSVs are supported)")
+        keys = [int(v) for v in numbers]
+    else:
+        keys = labels
+    classes = sorted(set(keys))
+    if len(classes) < 2:
+        raise DataError(f"{p}: every row has label {labels[0]!r}; need at least 2 classes")
+    index = {c: i for i, c in enumerate(classes)}
+    return np.asarray([index[k] for k in keys], dtype=np.int64), [str(c) for c in classes]
+
+
+def load_csv(path: str, n_train: int, n_test: int, seed: int):
+    """Read, validate and split a CSV: a seeded shuffle, then min(n_train, 80 % of rows) for
+    training and up to n_test of the rest for testing. Returns (x_tr, y_tr, x_te, y_te, classes)."""
+    x, labels = read_rows(path)
+    y, classes = label_ids(path, labels)
+    order = np.random.default_rng(seed).permutation(len(y))
+    n_tr = min(n_train, int(0.8 * len(y)))
+    n_te = min(n_test, len(y) - n_tr)
+    tr, te = order[:n_tr], order[n_tr:n_tr + n_te]
+    x = x.astype(np.float32)
+    return x[tr], y[tr], x[te], y[te], classes
