@@ -85,9 +85,10 @@ class InitConfig:
 
 @dataclass(frozen=True)
 class OptimConfig:
-    name: str = spec("sgd", "Optimizer", choices=OPTIMIZERS)
+    name: str = spec("sgd", "Optimizer: plain SGD, heavy-ball or Nesterov momentum, RMSprop, "
+                     "Adam or AdamW", choices=OPTIMIZERS)
     lr: float = spec(0.1, "Learning rate η: W ← W − η ∂L/∂W", range=(1e-6, 10.0))
-    momentum: float = spec(0.9, "Momentum β (momentum/nesterov, RMSprop's α, Adam's β1)",
+    momentum: float = spec(0.9, "Momentum β: v ← βv + ∂L/∂W (momentum, nesterov); Adam's β1",
                            range=(0.0, 0.999))
     weight_decay: float = spec(0.0, "L2 penalty λ₂: adds λ₂ W to the gradient (decoupled for "
                                "AdamW)", range=(0.0, 1.0))

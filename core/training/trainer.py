@@ -174,6 +174,7 @@ class Trainer:
     def _measure(self, x, y, step: int, probe: bool, update: bool) -> StepRecord:
         cfg = self.config
         cap = Capture() if probe else None
+        self._last_y = y
         out = self.model(x, cap)
         loss = self._loss(out, y)
         objective = loss
@@ -243,7 +244,11 @@ class Trainer:
             layer = probes.first_nonfinite(probe_cap.outputs)
             if layer is not None:
                 where = "forward"
-        if where == "backward" and cap is not None:
+        if where == "backward" and cap is None:
+            cap = Capture()  # this step was not probed: redo it with the layers captured
+            self.optimizer.zero_grad(set_to_none=True)
+            self._loss(self.model(x, cap), self._last_y).backward()
+        if where == "backward":
             bad = probes.first_nonfinite([o.grad for o in cap.outputs][::-1])
             layer = None if bad is None else len(cap.outputs) - 1 - bad
         if self.recurrent and layer is not None:

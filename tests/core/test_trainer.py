@@ -1,0 +1,174 @@
+"""The training loop: records, determinism, live hyper-parameters, clipping, divergence."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from core.config import ACTIVATIONS, ExperimentConfig
+from core.presets import config_from_partial, load_preset
+from core.training.history import History
+from core.training.trainer import Trainer
+
+
+def small(**sections):
+    base = {"model": {"depth": 3, "width": 16}, "data": {"n_train": 64, "n_test": 64},
+            "optim": {"batch_size": 32}}
+    for k, v in sections.items():
+        base.setdefault(k, {}).update(v)
+    return config_from_partial(base)
+
+
+def test_record_has_per_layer_arrays_and_evaluations():
+    tr = Trainer(small(train={"eval_every": 5}))
+    recs = list(tr.steps(10))
+    r = recs[-1]
+    assert r.step == 10 and r.finite and r.probed
+    for name in ("grad_h", "grad_w", "update_ratio", "act_mean", "act_std", "fprime_mean",
+                 "meanfield_grad_h"):
+        assert getattr(r, name).shape == (3,), name
+    assert r.pre_pct.shape == (3, 7) and np.all(np.diff(r.pre_pct, axis=1) >= 0)
+    assert np.all(r.saturated >= 0) and np.all(np.isnan(r.dead))  # tanh: saturation, no "dead"
+    evaluated = [x.step for x in recs if not math.isnan(x.test_loss)]
+    assert evaluated == [1, 5, 10]
+
+
+def test_grad_h_matches_autograd_oracle():
+    """grad_h[l] is ‖∂L/∂h_l‖ computed independently with torch.autograd.grad."""
+    tr = Trainer(small())
+    rec = tr.probe()
+    x, y = tr.x_train, tr.y_train
+    m = tr.model
+    hs, h = [], x
+    for lin, act in zip(m.linears, m.acts, strict=True):
+        h = act(lin(h))
+        hs.append(h)
+    loss = torch.nn.functional.cross_entropy(m.out(h), y)
+    grads = torch.autograd.grad(loss, hs)
+    want = np.array([g.norm().item() for g in grads])
+    np.testing.assert_allclose(rec.grad_h, want, rtol=1e-5)
+
+
+def test_same_seed_same_run():
+    a = [r.loss for r in Trainer(small()).steps(15)]
+    b = [r.loss for r in Trainer(small()).steps(15)]
+    c = [r.loss for r in Trainer(small().with_value("seed", 1)).steps(15)]
+    assert a == b and a != c
+
+
+def test_learning_rate_changes_live_without_reset():
+    tr = Trainer(small(optim={"name": "momentum", "lr": 0.1}))
+    list(tr.steps(5))
+    w = tr.model.linears[1].weight
+    buf_before = tr.optimizer.state[w]["momentum_buffer"].clone()
+    tr.set_hyper(lr=1e-3)
+    before = w.detach().clone()
+    rec = tr.step()
+    assert rec.step == 6 and rec.lr == 1e-3
+    buf = tr.optimizer.state[w]["momentum_buffer"]
+    assert not torch.equal(buf, buf_before)  # the buffer carried on, it was not reset
+    torch.testing.assert_close(w.detach() - before, -1e-3 * buf)
+    with pytest.raises(KeyError):
+        tr.set_hyper(depth=3)
+
+
+def test_clipping_bounds_the_update():
+    tr = Trainer(small(optim={"clip_norm": 0.01, "lr": 0.5}))
+    before = [p.detach().clone() for p in tr.model.parameters()]
+    rec = tr.step()
+    assert rec.clipped and rec.grad_norm > 0.01
+    delta = math.sqrt(sum((p.detach() - b).square().sum().item()
+                          for p, b in zip(tr.model.parameters(), before, strict=True)))
+    assert delta == pytest.approx(0.5 * 0.01, rel=1e-4)
+
+
+def test_l1_adds_sign_of_weights_to_gradient():
+    cfg = small()
+    a, b = Trainer(cfg), Trainer(cfg.with_value("optim.l1", 0.01))
+    a.probe()
+    for tr in (a, b):
+        tr.optimizer.zero_grad()
+        tr._measure(tr.x_train, tr.y_train, 0, probe=False, update=False)
+    w_a, w_b = a.model.linears[1].weight, b.model.linears[1].weight
+    torch.testing.assert_close(w_b.grad - w_a.grad, 0.01 * torch.sign(w_a.detach()))
+
+
+def test_exploding_preset_diverges_with_forensics():
+    p = load_preset("exploding_init")
+    tr = Trainer(p.config)
+    recs = list(tr.steps(50))
+    last = recs[-1]
+    assert not last.finite and len(recs) < 50
+    d = last.divergence
+    assert d.step == last.step and d.layer is not None and d.layer_name.startswith("h")
+    assert "init" in d.cause and "init.scale" in d.advice
+    with pytest.raises(RuntimeError):
+        tr.step()
+
+
+def test_high_learning_rate_divergence_blames_the_learning_rate():
+    cfg = small(optim={"lr": 10.0}, model={"activation": "relu", "depth": 6, "width": 32},
+                init={"scheme": "he_normal"})
+    tr = Trainer(cfg)
+    recs = list(tr.steps(200))
+    assert tr.diverged is not None
+    assert "learning rate" in tr.diverged.cause and recs[-1].divergence is tr.diverged
+
+
+def test_missing_device_falls_back_with_message():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    tr = Trainer(small().with_value("device", "cuda"))
+    assert tr.device.type == "cpu" and "not available" in tr.device_note
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_activation_trains(activation):
+    tr = Trainer(small(model={"activation": activation}))
+    recs = list(tr.steps(3))
+    assert all(r.finite for r in recs)
+
+
+@pytest.mark.parametrize("skip,norm,dropout", [("residual", "batch", 0.0), ("dense", "layer", 0.2),
+                                               ("none", "batch", 0.5)])
+def test_architecture_variants_train(skip, norm, dropout):
+    tr = Trainer(small(model={"skip": skip, "norm": norm, "dropout": dropout, "depth": 4}))
+    assert all(r.finite for r in tr.steps(5))
+    if skip == "dense":
+        fan_ins = [lin.weight.shape[1] for lin in tr.model.linears]
+        assert fan_ins == [2, 18, 34, 50]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"])
+def test_optimizers_reduce_the_loss(optimizer):
+    lr = 0.01 if optimizer in ("rmsprop", "adam", "adamw") else 0.1
+    tr = Trainer(small(optim={"name": optimizer, "lr": lr, "batch_size": 64}))
+    losses = [r.loss for r in tr.steps(60)]
+    assert np.mean(losses[-10:]) < np.mean(losses[:10])
+
+
+def test_session_round_trip_continues_identically(tmp_path):
+    from core.sessions import load_session, save_session
+    from core.training.snapshot import session_from_trainer, trainer_from_session
+
+    cfg = small(optim={"name": "adam", "lr": 0.01}, model={"dropout": 0.1})
+    straight = [r.loss for r in Trainer(cfg).steps(20)]
+    tr = Trainer(cfg)
+    hist = History()
+    hist.extend(tr.steps(10))
+    save_session(tmp_path / "s.gradlab", session_from_trainer(tr, hist))
+    back = trainer_from_session(load_session(tmp_path / "s.gradlab"))
+    assert back.step_count == 10
+    resumed = [r.loss for r in back.steps(10)]
+    assert resumed == straight[10:]
+
+
+def test_predict_gives_probabilities_on_a_grid():
+    tr = Trainer(small())
+    p = tr.predict(np.random.default_rng(0).normal(size=(50, 2)).astype(np.float32))
+    assert p.shape == (50,) and np.all((p >= 0) & (p <= 1))
+
+
+def test_full_default_config_is_valid():
+    assert Trainer(ExperimentConfig()).step().finite
