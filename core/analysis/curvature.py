@@ -1,0 +1,159 @@
+"""Curvature readout at the current point: λ_max, λ_min, trace, and what they mean in plain words.
+
+Indicators
+- λ_max against the stability limit of the optimizer: plain gradient descent on a quadratic
+  diverges along the top eigenvector when λ_max > 2/lr (heavy-ball momentum β: 2(1+β)/lr). Within
+  10% below the limit is the "edge of stability" (Cohen et al. 2021), where full-batch training
+  tends to hover.
+- Saddle: λ_min < 0 by more than noise, where noise = max(saddle_rel·|λ_max|, 3 × Lanczos residual
+  bound of λ_min, 1e-6).
+- Plateau: gradient norm and curvature both tiny (‖g‖ < grad_tol and max|λ| < curv_tol).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from core.analysis.hessian import (
+    Density,
+    HessianOperator,
+    extreme_eigenpairs,
+    hutchinson_trace,
+    spectral_density,
+)
+from core.analysis.landscape_problem import LossProblem
+
+STATUSES = ("unstable", "saddle", "plateau", "edge_of_stability", "stable")
+ADAPTIVE = ("rmsprop", "adam", "adamw")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When the readout calls a point a saddle, a plateau or the edge of stability."""
+
+    saddle_rel: float = 0.05     # |λ_min| must exceed this fraction of λ_max
+    grad_tol: float = 1e-3
+    curv_tol: float = 1e-2
+    edge_fraction: float = 0.9   # λ_max ≥ this × limit: edge of stability
+
+
+@dataclass(frozen=True)
+class CurvatureReport:
+    """Everything the curvature readout shows (JSON-ready through `to_json`)."""
+
+    step: int
+    loss: float
+    grad_norm: float
+    top_eigenvalues: list[float]
+    lambda_max: float
+    lambda_min: float
+    residuals: dict
+    trace: float
+    trace_stderr: float
+    lr: float
+    two_over_lr: float
+    stability_limit: float
+    optimizer: str
+    status: str
+    flags: list[str]
+    message: str
+    lanczos_steps: int
+    hvps: int
+    subset: int
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+    density: Density | None = None
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d.pop("density")
+        if self.density is not None:
+            d["density"] = {"grid": self.density.grid.tolist(),
+                            "density": self.density.density.tolist(),
+                            "sigma": self.density.sigma}
+        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                for k, v in d.items()}
+
+
+def stability_limit(lr: float, optimizer: str = "sgd", momentum: float = 0.0) -> float:
+    """Largest curvature the optimizer's plain iteration survives on a quadratic."""
+    if not (lr > 0):
+        return float("nan")
+    if optimizer == "momentum":
+        return 2 * (1 + momentum) / lr
+    if optimizer == "nesterov":
+        return 2 * (1 + momentum) / (lr * (1 + 2 * momentum))
+    return 2 / lr
+
+
+def classify(lambda_max: float, lambda_min: float, grad_norm: float, limit: float,
+             min_residual: float = 0.0,
+             thresholds: Thresholds = Thresholds()) -> tuple[str, list[str], str]:
+    """(status, every flag that holds, a plain-words message) for these numbers."""
+    th = thresholds
+    flags = []
+    if math.isfinite(limit) and lambda_max > limit:
+        flags.append("unstable")
+    noise = max(th.saddle_rel * abs(lambda_max), 3 * min_residual, 1e-6)
+    if lambda_min < -noise:
+        flags.append("saddle")
+    if grad_norm < th.grad_tol and max(abs(lambda_max), abs(lambda_min)) < th.curv_tol:
+        flags.append("plateau")
+    if math.isfinite(limit) and th.edge_fraction * limit <= lambda_max <= limit:
+        flags.append("edge_of_stability")
+    status = next((s for s in STATUSES if s in flags), "stable")
+    words = {
+        "unstable": f"λ_max = {lambda_max:.3g} is above the stability limit {limit:.3g} (2/lr for "
+                    "plain SGD): gradient descent overshoots along the sharpest direction",
+        "saddle": f"λ_min = {lambda_min:.3g} < 0: a saddle, the loss curves down along some "
+                  "direction; gradient descent escapes it only slowly",
+        "plateau": f"gradient ({grad_norm:.2g}) and curvature ({lambda_max:.2g}) are both tiny: a "
+                   "plateau, steps make almost no progress",
+        "edge_of_stability": f"λ_max = {lambda_max:.3g} is just below the stability limit "
+                             f"{limit:.3g}: the edge of stability",
+        "stable": f"λ_max = {lambda_max:.3g} is below the stability limit {limit:.3g} and no "
+                  "direction curves down: a stable basin",
+    }
+    return status, flags, words[status]
+
+
+def curvature_report(problem: LossProblem, k: int = 3, split: str = "train",
+                     steps: int | None = None, hutchinson_samples: int = 32,
+                     density: bool = False, seed: int = 0,
+                     thresholds: Thresholds = Thresholds(),
+                     should_stop: Callable[[], bool] | None = None,
+                     progress: Callable[[float], None] | None = None) -> CurvatureReport:
+    """Top-k eigenvalues, λ_min, Hutchinson trace (and optionally the SLQ density) at θ."""
+    t0 = time.perf_counter()
+    op = HessianOperator(problem, split)
+    parts = 3 if density else 2
+
+    def stage(i):
+        return None if progress is None else (lambda f: progress((i + f) / parts))
+
+    eig = extreme_eigenpairs(problem, k, split, seed, steps, should_stop=should_stop,
+                             progress=stage(0), op=op)
+    trace, err = (hutchinson_trace(op, hutchinson_samples, seed, should_stop=should_stop,
+                                   progress=stage(1))
+                  if hutchinson_samples > 0 else (float("nan"), float("nan")))
+    dens = spectral_density(op, seed=seed, should_stop=should_stop, progress=stage(2)) \
+        if density else None
+    limit = stability_limit(problem.lr, problem.optimizer, problem.momentum)
+    status, flags, message = classify(eig.top_values[0], eig.min_value, op.grad_norm, limit,
+                                      eig.min_residual, thresholds)
+    notes = list(problem.notes)
+    if problem.optimizer in ADAPTIVE:
+        notes.append(f"{problem.optimizer} rescales each parameter's step, so 2/lr is only a guide")
+    return CurvatureReport(
+        step=problem.step, loss=op.loss, grad_norm=op.grad_norm,
+        top_eigenvalues=eig.top_values, lambda_max=eig.top_values[0], lambda_min=eig.min_value,
+        residuals={"top": eig.top_residuals, "min": eig.min_residual},
+        trace=trace, trace_stderr=err, lr=problem.lr,
+        two_over_lr=2 / problem.lr if problem.lr > 0 else float("nan"),
+        stability_limit=limit, optimizer=problem.optimizer, status=status, flags=flags,
+        message=message, lanczos_steps=eig.steps, hvps=op.products,
+        subset=len(problem.split(split)[0]), seconds=time.perf_counter() - t0, notes=notes,
+        density=dens)
