@@ -1,0 +1,106 @@
+"""The Lab base class: a controls side and a plots area, fed by the shared run controller.
+
+See desktop_app/labs/__init__.py for the pattern a new lab follows.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QVBoxLayout, QWidget
+
+from core.config import ExperimentConfig
+from desktop_app.theme import Theme
+from desktop_app.widgets.banner import Banner
+
+
+class Lab(QWidget):
+    name = "lab"
+    title = "Lab"
+    lesson_title = ""
+    lesson_text = ""
+
+    def __init__(self, state, controller, theme: Theme, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.state = state
+        self.controller = controller
+        self.theme = theme
+        self.controls = self.build_controls()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setWidget(self.controls)
+        self.controls_scroll = scroll
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        self.banner = Banner(theme)
+        self.banner.reset_requested.connect(controller.reset)
+        rl.addWidget(self.banner)
+        self.plots_area = self.build_plots()
+        rl.addWidget(self.plots_area, 1)
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(scroll)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setCollapsible(1, False)
+        self.splitter = split
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split)
+
+    # ---- to implement ----------------------------------------------------------------------
+    def build_controls(self) -> QWidget:
+        return QWidget()
+
+    def build_plots(self) -> QWidget:
+        return QWidget()
+
+    def panels(self) -> list:
+        """The PlotPanels of this lab (redrawn, themed and exported by the window)."""
+        return []
+
+    def tasks(self) -> list:
+        return []
+
+    def accepts(self, cfg: ExperimentConfig) -> bool:
+        return True
+
+    def default_config(self) -> ExperimentConfig:
+        return ExperimentConfig()
+
+    def on_task(self, name: str, payload) -> None:
+        pass
+
+    # ---- called by the window ---------------------------------------------------------------
+    def set_config(self, cfg: ExperimentConfig, keys) -> None:
+        """The shared config changed (controls echo it themselves)."""
+
+    def set_preset(self, preset) -> None:
+        pass
+
+    def start_run(self, info, history) -> None:
+        self.banner.hide()
+        for p in self.panels():
+            p.new_run(info, history)
+        if history.divergence is not None:
+            self.on_divergence(history.divergence)
+
+    def on_records(self, history, records) -> None:
+        for p in self.panels():
+            p.dirty = True
+
+    def on_divergence(self, div) -> None:
+        self.banner.show_divergence(div)
+        for p in self.panels():
+            p.mark_divergence(div.step)
+
+    def refresh(self, history, force_range: bool = False) -> int:
+        """Redraw the visible panels that changed; returns how many drew."""
+        return sum(p.refresh(history, force_range) for p in self.panels())
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.banner.apply_theme(theme)
+        for p in self.panels():
+            p.apply_theme(theme)

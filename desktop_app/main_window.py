@@ -1,0 +1,234 @@
+"""The main window: labs as tabs, the run toolbar, menus, status bar and the frame timer.
+
+Records from the training thread are appended to the History as they arrive; one frame timer
+(~30 Hz) redraws only the visible panels that changed.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget
+
+from desktop_app.actions import build_actions, fill_presets_menu
+from desktop_app.labs import lab_classes
+from desktop_app.session_actions import SessionActions
+from desktop_app.settings import Preferences
+from desktop_app.state import ExperimentState
+from desktop_app.theme import Theme, apply_qt_theme
+from desktop_app.workers.run_controller import RunController
+
+FRAME_MS = 33
+STATUS_MS = 250
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, state: ExperimentState, prefs: Preferences, theme: Theme,
+                 threads: int | None = None):
+        super().__init__()
+        self.setWindowTitle("GradLab")
+        self.state, self.prefs, self.theme = state, prefs, theme
+        self.frames = 0                      # frame-timer ticks that drew something
+        self.controller = RunController(state, threads, self)
+        self.sessions = SessionActions(self)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.labs = {}
+        for cls in lab_classes():
+            lab = cls(state, self.controller, theme)
+            self.labs[lab.name] = lab
+            self.tabs.addTab(lab, lab.title)
+        self.setCentralWidget(self.tabs)
+        build_actions(self)
+        self._switching = False
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self._build_status()
+        self._wire()
+        problems = fill_presets_menu(self)
+        if problems:
+            self.status(f"{len(problems)} preset(s) could not be read: {problems[0]}")
+        self.rebuild_recent_menu()
+        self.frame_timer = QTimer(self, interval=FRAME_MS)
+        self.frame_timer.timeout.connect(self.frame)
+        self.status_timer = QTimer(self, interval=STATUS_MS)
+        self.status_timer.timeout.connect(self._update_status)
+        self._save_cfg_timer = QTimer(self, singleShot=True, interval=1000)
+        self._save_cfg_timer.timeout.connect(lambda: self.prefs.set_last_config(self.state.config))
+        self.apply_theme(theme)
+        self.resize(1600, 980)
+
+    # ---- set-up --------------------------------------------------------------------------
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.lbl_step = QLabel("step 0")
+        self.lbl_rate = QLabel("— steps/s")
+        self.lbl_ms = QLabel("— ms/step")
+        self.lbl_device = QLabel("device: starting…")
+        self.lbl_step.setToolTip("Optimizer steps taken in this run")
+        self.lbl_rate.setToolTip("Training speed over the last two seconds")
+        self.lbl_ms.setToolTip("Time of one training step including the per-layer probes")
+        self.lbl_device.setToolTip("Where the network trains, and the worker's torch threads")
+        for lbl in (self.lbl_step, self.lbl_rate, self.lbl_ms, self.lbl_device):
+            lbl.setContentsMargins(8, 0, 8, 0)
+            sb.addPermanentWidget(lbl)
+
+    def _wire(self) -> None:
+        c, s = self.controller, self.state
+        c.run_started.connect(self._run_started)
+        c.records_added.connect(self._records_added)
+        c.running_changed.connect(self._running_changed)
+        c.diverged.connect(self._diverged)
+        c.task_done.connect(lambda name, payload: self.current_lab().on_task(name, payload))
+        c.failed.connect(lambda msg: self.status(msg, error=True))
+        s.message.connect(lambda msg: self.status(msg, error=True))
+        s.changed.connect(self._config_changed)
+        s.preset_changed.connect(lambda p: [lab.set_preset(p) for lab in self.labs.values()])
+
+    def start(self) -> None:
+        """Start the frame timer and the training thread (torch loads there)."""
+        self.frame_timer.start()
+        self.status_timer.start()
+        self.controller.set_tasks(self.current_lab().tasks())
+        self.controller.start()
+
+    # ---- labs -----------------------------------------------------------------------------
+    def current_lab(self):
+        return self.tabs.currentWidget()
+
+    def show_lab(self, name: str) -> bool:
+        lab = self.labs.get(name)
+        if lab is None:
+            return False
+        self._switching = True
+        try:
+            self.tabs.setCurrentWidget(lab)
+        finally:
+            self._switching = False
+        self.controller.set_tasks(lab.tasks())
+        return True
+
+    def show_lab_for(self, cfg) -> None:
+        """Switch to the first lab that shows this config (no config change)."""
+        if self.current_lab().accepts(cfg):
+            return
+        for name, lab in self.labs.items():
+            if lab.accepts(cfg):
+                self.show_lab(name)
+                return
+
+    def _tab_changed(self, _index: int) -> None:
+        lab = self.current_lab()
+        self.controller.set_tasks(lab.tasks())
+        if not self._switching and not lab.accepts(self.state.config):
+            self.state.set_config(lab.default_config(), preset=None)
+            self.controller.rebuild_now()
+        for p in lab.panels():
+            p.dirty = True
+
+    def load_preset(self, name: str) -> bool:
+        from core.errors import GradLabError
+        from core.presets import load_preset
+
+        try:
+            preset = load_preset(name)
+        except GradLabError as e:
+            self.show_error("Could not load the preset", str(e))
+            return False
+        if preset.lab in self.labs:
+            self.show_lab(preset.lab)
+        else:
+            self.show_lab_for(preset.config)
+        self.state.set_config(preset.config, preset=preset)
+        self.controller.rebuild_now()
+        self.status(f"Preset: {preset.title}")
+        return True
+
+    # ---- run events ------------------------------------------------------------------------
+    def _run_started(self, info) -> None:
+        h = self.controller.history
+        for lab in self.labs.values():
+            lab.start_run(info, h)
+        dev = f"device: {info.device} ({info.threads} thread{'s' * (info.threads != 1)})"
+        self.lbl_device.setText(dev)
+        if info.device_note:
+            self.status(info.device_note, error=True)
+        self._update_status()
+
+    def _records_added(self, records) -> None:
+        h = self.controller.history
+        for lab in self.labs.values():
+            lab.on_records(h, records)
+
+    def _running_changed(self, on: bool) -> None:
+        self.act_play.setText("⏸ Pause" if on else "▶ Play")
+
+    def _diverged(self, div) -> None:
+        for lab in self.labs.values():
+            lab.on_divergence(div)
+        self.status(f"Diverged at step {div.step}: training paused. Reset (Ctrl+R) to start over.",
+                    error=True)
+
+    def _config_changed(self, cfg, keys) -> None:
+        for lab in self.labs.values():
+            lab.set_config(cfg, keys)
+        self._save_cfg_timer.start()
+
+    def frame(self) -> int:
+        """One frame: redraw what changed in the visible lab; returns the panels drawn."""
+        n = self.current_lab().refresh(self.controller.history)
+        if n:
+            self.frames += 1
+        return n
+
+    def _update_status(self) -> None:
+        c = self.controller
+        self.lbl_step.setText(f"step {c.step_count}")
+        rate = c.steps_per_second()
+        self.lbl_rate.setText("— steps/s" if math.isnan(rate) else f"{rate:.1f} steps/s")
+        ms = c.ms_per_step
+        self.lbl_ms.setText("— ms/step" if math.isnan(ms) else f"{ms:.1f} ms/step")
+
+    # ---- view ------------------------------------------------------------------------------
+    def set_theme(self, name: str) -> None:
+        self.apply_theme(Theme(name, self.theme.presentation))
+        self.prefs.theme = name
+
+    def toggle_presentation(self, on: bool | None = None) -> None:
+        if on is None:
+            on = not self.theme.presentation
+        self.apply_theme(Theme(self.theme.name, bool(on)))
+        self.prefs.presentation = bool(on)
+        self.act_present.setChecked(bool(on))
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        app = QApplication.instance()
+        apply_qt_theme(app, theme)
+        self.setFont(app.font())
+        for lab in self.labs.values():
+            lab.apply_theme(theme)
+        self.frame()
+
+    # ---- helpers ---------------------------------------------------------------------------
+    def status(self, text: str, error: bool = False) -> None:
+        self.statusBar().showMessage(("⚠ " if error else "") + text, 10000 if error else 5000)
+
+    def show_error(self, title: str, text: str) -> None:
+        QMessageBox.warning(self, title, text)
+
+    def rebuild_recent_menu(self) -> None:
+        m = self.recent_menu
+        m.clear()
+        recent = self.prefs.recent
+        for path in recent:
+            m.addAction(path, lambda _=False, p=path: self.sessions.open(p))
+        m.setEnabled(bool(recent))
+
+    def closeEvent(self, event) -> None:
+        self.frame_timer.stop()
+        self.status_timer.stop()
+        self.prefs.set_last_config(self.state.config)
+        self.prefs.sync()
+        self.controller.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,129 @@
+"""Plot 3: activations per layer at the current step.
+
+Top: percentile bands (1–99, 10–90, 25–75 and the median) of φ's output or input per layer.
+Bottom: % of units saturated (in the flat tails of sigmoid/tanh) and % dead (ReLU units off for
+the whole batch) per layer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QComboBox
+
+from desktop_app.plots.base import PlotPanel, legend, new_plot, swatch
+from desktop_app.plots.clean import finite, finite_xy, span
+from desktop_app.theme import OKABE_ITO
+
+# (lower curve, upper curve, fill alpha); curves hold the 1, 10, 25, 75, 90, 99th percentiles.
+BANDS = ((0, 5, 50), (1, 4, 80), (2, 3, 120))
+
+
+class ActivationsPlot(PlotPanel):
+    key = "activations"
+    title = "Activations per layer"
+
+    def __init__(self, theme, parent=None):
+        super().__init__(theme, parent)
+        self.which = QComboBox()
+        self.which.addItem("after φ: h = φ(z)", "act_pct")
+        self.which.addItem("before φ: z = Wh + b", "pre_pct")
+        self.which.setToolTip("Distribution over the batch and units of each layer: the output "
+                              "of the activation φ, or its input (the pre-activation z)")
+        self.which.currentIndexChanged.connect(self._which_changed)
+        self.tools.insertWidget(1, self.which)
+        self.top = new_plot(self.view, 0, 0)
+        self.bottom = new_plot(self.view, 1, 0)
+        self.bottom.setXLink(self.top)
+        self.view.ci.layout.setRowStretchFactor(0, 3)
+        self.view.ci.layout.setRowStretchFactor(1, 2)
+        self.top.setLabel("left", "φ(z)")
+        self.bottom.setLabel("left", "% of units")
+        self.bottom.setLabel("bottom", "hidden layer l (input → output)")
+        self.top_legend = legend(self.top, theme)
+        self.curves = [self.top.plot([], []) for _ in range(6)]
+        self.fills = []
+        for (lo, hi, _), name in zip(BANDS, ("1–99th pct", "10–90th pct", "25–75th pct"),
+                                     strict=True):
+            fill = pg.FillBetweenItem(self.curves[lo], self.curves[hi])
+            self.top.addItem(fill)
+            fill.swatch = swatch(OKABE_ITO[0], name)
+            self.top_legend.addItem(fill.swatch, name)
+            self.fills.append(fill)
+        self.median = self.top.plot([], [], name="median")
+        self.bottom_legend = legend(self.bottom, theme, columns=2)
+        self.saturated = self.bottom.plot([], [], name="% saturated")
+        self.dead = self.bottom.plot([], [], name="% dead")
+        self._style()
+
+    def plot_items(self):
+        return [self.top, self.bottom]
+
+    def apply_theme(self, theme):
+        super().apply_theme(theme)
+        self._style()
+
+    def _style(self) -> None:
+        t = self.theme
+        color = pg.mkColor(OKABE_ITO[0])
+        for fill, (_, _, alpha) in zip(self.fills, BANDS, strict=True):
+            c = pg.mkColor(color)
+            c.setAlpha(alpha)
+            fill.setBrush(c)
+            fill.setPen(None)
+            fill.swatch.setSymbolBrush(c)
+        for c in self.curves:
+            c.setPen(None)
+        self.median.setPen(pg.mkPen(t.ink, width=t.pen_width))
+        for item, color, sym in ((self.saturated, OKABE_ITO[1], "t"), (self.dead, OKABE_ITO[3], "s")):
+            item.setPen(pg.mkPen(color, width=t.pen_width))
+            item.setSymbol(sym)
+            item.setSymbolBrush(color)
+            item.setSymbolPen(None)
+            item.setSymbolSize(t.symbol_size)
+
+    def _which_changed(self) -> None:
+        self.top.setLabel("left", "φ(z)" if self.which.currentData() == "act_pct" else "z")
+        from desktop_app.theme import style_plot_item
+
+        style_plot_item(self.top, self.theme)
+        self.dirty = True
+        self._ranged_at = 0.0
+
+    def draw(self, history, rerange):
+        field = self.which.currentData()
+        pct = history.layer_matrix(field)
+        if len(pct) == 0:
+            for c in [*self.curves, self.median, self.saturated, self.dead]:
+                c.setData([], [])
+            self._table_fn = None
+            return
+        p = finite(pct[-1])                       # (layers, 7)
+        x = np.arange(1, p.shape[0] + 1, dtype=np.float64)
+        for i, idx in enumerate((0, 1, 2, 4, 5, 6)):
+            self.curves[i].setData(x, np.nan_to_num(p[:, idx]))
+        self.median.setData(*finite_xy(x, p[:, 3]))
+        sat = self._last(history, "saturated", len(x))
+        dead = self._last(history, "dead", len(x))
+        self.saturated.setData(*finite_xy(x, sat))
+        self.dead.setData(*finite_xy(x, dead))
+        step = int(history.probe_steps(field)[-1])
+        self.set_note(f"Step {step}. Saturation counts |tanh| > 0.97 or sigmoid outside "
+                      "0.03–0.97; dead counts units that output 0 for every example of the batch.")
+        self._table_fn = lambda: (["layer", "p1", "p10", "p25", "p50", "p75", "p90", "p99",
+                        "pct_saturated", "pct_dead"],
+                       np.column_stack([x, p, sat, dead]).tolist())
+        if rerange:
+            yr = span(p[:, [0, 6]], pad=0.05)
+            if yr:
+                self.top.setYRange(*yr, padding=0)
+            self.top.setXRange(0.5, len(x) + 0.5, padding=0)
+            self.bottom.setYRange(-3, 103, padding=0)
+
+    @staticmethod
+    def _last(history, field, n):
+        m = history.layer_matrix(field)
+        if len(m) == 0 or m.shape[1] != n:
+            return np.full(n, np.nan)
+        return 100.0 * finite(m[-1])
+

@@ -1,0 +1,180 @@
+"""PlotPanel: the frame every live plot sits in (title, options, export menu, a note line)."""
+
+from __future__ import annotations
+
+import time
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.theme import Theme, style_plot_item
+
+RANGE_INTERVAL = 0.25   # seconds between manual axis re-rangings (autorange each frame is costly)
+
+
+def new_plot(glw: pg.GraphicsLayoutWidget, row: int = 0, col: int = 0, **kw) -> pg.PlotItem:
+    """A PlotItem with auto-ranging off (the panel ranges it a few times per second)."""
+    p = glw.addPlot(row=row, col=col, **kw)
+    p.disableAutoRange()
+    p.setMenuEnabled(False)
+    p.hideButtons()
+    p.showGrid(x=True, y=True, alpha=0.15)
+    for name in ("left", "bottom"):
+        p.getAxis(name).enableAutoSIPrefix(False)   # no "(x0.001)" rescaling of the numbers
+    return p
+
+
+class PlotPanel(QFrame):
+    """Subclasses fill `self.view` with plot items and implement `draw` and `csv_table`."""
+
+    key = "plot"          # file-name stem for exports
+    title = "Plot"
+
+    def __init__(self, theme: Theme, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.theme = theme
+        self.dirty = False
+        self._ranged_at = 0.0
+        self._table_fn = None       # () -> (header, rows), computed only when exported
+        self.setFrameShape(QFrame.StyledPanel)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
+        lay.setSpacing(1)
+        head = QHBoxLayout()
+        self.title_label = QLabel(self.title)
+        self.title_label.setObjectName("plotTitle")
+        head.addWidget(self.title_label)
+        head.addStretch(1)
+        self.tools = head
+        self.export_button = QToolButton(text="Export")
+        self.export_button.setToolTip("Save this plot as PNG, SVG or CSV")
+        self.export_button.setPopupMode(QToolButton.InstantPopup)
+        menu = QMenu(self.export_button)
+        for fmt, label in (("png", "PNG image…"), ("svg", "SVG vector image…"),
+                           ("csv", "CSV data…")):
+            menu.addAction(label, lambda f=fmt: self.export_dialog(f))
+        self.export_button.setMenu(menu)
+        head.addWidget(self.export_button)
+        lay.addLayout(head)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.ci.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.view, 1)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setObjectName("plotNote")
+        self.note.hide()
+        lay.addWidget(self.note)
+
+    # ---- to implement --------------------------------------------------------------------
+    def new_run(self, info, history) -> None:
+        """A new network: clear and prepare (layer count, dataset, …)."""
+        self.dirty = True
+
+    def draw(self, history, rerange: bool) -> None:
+        """Update the plot items from the history; re-range axes when `rerange`."""
+
+    def csv_table(self) -> tuple[list[str], list[list]]:
+        """The numbers behind the plot as drawn last: (header, rows)."""
+        return self._table_fn() if self._table_fn is not None else ([], [])
+
+    def mark_divergence(self, step: int | None) -> None:
+        """Draw (or, with None, remove) a marker at the step where the run diverged."""
+
+    def plot_items(self) -> list[pg.PlotItem]:
+        return []
+
+    # ---- shared --------------------------------------------------------------------------
+    def refresh(self, history, force_range: bool = False) -> bool:
+        """Redraw if something changed and the panel is visible; True if it drew."""
+        if not self.dirty or not self.isVisible():
+            return False
+        now = time.monotonic()
+        rerange = force_range or now - self._ranged_at >= RANGE_INTERVAL
+        if rerange:
+            self._ranged_at = now
+        self.draw(history, rerange)
+        self.dirty = False
+        return True
+
+    def set_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.view.setBackground(theme.bg)
+        f = QFont(self.title_label.font())
+        f.setPointSizeF(theme.title_pt)
+        f.setBold(True)
+        self.title_label.setFont(f)
+        self.note.setStyleSheet(f"color: {theme.muted};")
+        for p in self.plot_items():
+            style_plot_item(p, theme)
+        self.dirty = True
+        self._ranged_at = 0.0
+
+    def export_dialog(self, fmt: str) -> None:
+        from desktop_app.plots.export import export_panel
+
+        filters = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV (*.csv)"}
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", f"{self.key}.{fmt}",
+                                              filters[fmt])
+        if not path:
+            return
+        stem = path[: -len(fmt) - 1] if path.lower().endswith("." + fmt) else path
+        try:
+            export_panel(self, stem, (fmt,))
+        except OSError as e:
+            QMessageBox.warning(self, "Export failed", str(e))
+
+
+def legend(plot: pg.PlotItem, theme: Theme, corner=(1, 1), offset=(-4, 4),
+           columns: int = 1) -> pg.LegendItem:
+    leg = plot.addLegend(offset=offset, labelTextSize=f"{theme.tick_pt:g}pt", verSpacing=-4,
+                         colCount=columns)
+    leg.anchor(itemPos=corner, parentPos=corner, offset=offset)
+    return leg
+
+
+def vline(theme: Theme, label: str = "") -> pg.InfiniteLine:
+    """A dashed vertical marker (divergence)."""
+    line = pg.InfiniteLine(angle=90, movable=False,
+                           pen=pg.mkPen("#D55E00", width=1, style=Qt.DashLine),
+                           label=label, labelOpts={"position": 0.9, "color": "#D55E00"})
+    line.setZValue(20)
+    return line
+
+
+def swatch(color, name: str = "", symbol: str = "s", pen=None) -> pg.PlotDataItem:
+    """A legend-only entry (a filled area: FillBetweenItem in a legend crashes Qt; or a
+    marker standing for points drawn in several colours)."""
+    return pg.PlotDataItem([], [], pen=None, symbol=symbol, symbolSize=10, symbolPen=pen,
+                           symbolBrush=color, name=name)
+
+
+def style_colorbar(bar: pg.ColorBarItem, theme: Theme, label: str) -> None:
+    """Colour bar ticks and its label (ColorBarItem keeps the label on its left axis)."""
+    ax = bar.getAxis("right")
+    ax.setTextPen(pg.mkPen(theme.fg))
+    ax.setPen(pg.mkPen(theme.muted))
+    font = QFont()
+    font.setPointSizeF(theme.tick_pt)
+    ax.setTickFont(font)
+    left = bar.getAxis("left")
+    left.setLabel(label, **{"color": theme.fg, "font-size": f"{theme.tick_pt + 1:g}pt"})
+    left.setPen(pg.mkPen(theme.muted))
+    left.setTextPen(pg.mkPen(theme.fg))

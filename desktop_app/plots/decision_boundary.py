@@ -1,0 +1,147 @@
+"""Plot 5: the model's output over the input plane, with the train and test points.
+
+Two classes: P(class 1) as a cividis heatmap; more classes: the predicted class; the 1-D sine
+regression: the fitted curve over the data. Computed in the training thread (boundary_task)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+
+from desktop_app.plots.base import PlotPanel, legend, new_plot, style_colorbar, swatch
+from desktop_app.plots.clean import finite, span
+from desktop_app.theme import BOUNDARY_CMAP, CLASS_COLORS, OKABE_ITO
+
+
+class DecisionBoundaryPlot(PlotPanel):
+    key = "decision_boundary"
+    title = "Decision boundary"
+
+    def __init__(self, theme, parent=None):
+        super().__init__(theme, parent)
+        self.plot = new_plot(self.view)
+        self.plot.setLabel("bottom", "input x₁")
+        self.plot.setLabel("left", "input x₂")
+        self.image = pg.ImageItem(axisOrder="col-major")
+        self.image.setZValue(-20)
+        self.plot.addItem(self.image)
+        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(BOUNDARY_CMAP),
+                                   interactive=False, label="P(class 1)", width=14)
+        self.bar.setImageItem(self.image, insert_in=self.plot)
+        self.train_pts = pg.ScatterPlotItem()
+        self.test_pts = pg.ScatterPlotItem()
+        self.curve = self.plot.plot([], [])
+        for item in (self.train_pts, self.test_pts):
+            self.plot.addItem(item)
+        self.leg = legend(self.plot, theme, columns=3)
+        self.bar_label = "P(class 1)"
+        self.dataset = None
+        self.result = None
+        self.kind = "2d"
+
+    def plot_items(self):
+        return [self.plot]
+
+    def apply_theme(self, theme):
+        super().apply_theme(theme)
+        style_colorbar(self.bar, theme, self.bar_label)
+        self._legend()
+        self.curve.setPen(pg.mkPen(OKABE_ITO[1], width=theme.pen_width + 1))
+        if self.dataset is not None:
+            self._set_points()
+
+    def new_run(self, info, history):
+        super().new_run(info, history)
+        ds = info.dataset
+        self.dataset = ds
+        self.result = None
+        self.image.clear()
+        self.curve.setData([], [])
+        if ds.is_sequence:
+            self.kind = "none"
+        else:
+            self.kind = "1d" if ds.input_dim == 1 else "2d"
+        twod = self.kind == "2d"
+        self.image.setVisible(twod)
+        self.bar.setVisible(twod)
+        self.curve.setVisible(self.kind == "1d")
+        self.plot.setLabel("left", "input x₂" if twod else "target y")
+        self.plot.setLabel("bottom", "input x₁" if twod else "input x")
+        multi = twod and ds.n_outputs > 2
+        self.bar.setLevels((0, ds.n_outputs - 1) if multi else (0, 1))
+        self.bar_label = "predicted class" if multi else "P(class 1)"
+        self.apply_theme(self.theme)
+        self.set_note("Sequence tasks have no input plane to draw." if self.kind == "none" else
+                      "Waiting for the model's output…")
+        self._set_points()
+        self._ranged_at = 0.0
+
+    def _legend(self) -> None:
+        """Neutral markers: the points' colours show their class, the shape their split."""
+        self.leg.clear()
+        t = self.theme
+        if self.kind == "1d":
+            self.leg.addItem(swatch(OKABE_ITO[0], "train", "o"), "train")
+            self.leg.addItem(swatch(OKABE_ITO[3], "test", "x"), "test")
+            self.leg.addItem(self.curve, "model output")
+        elif self.kind == "2d":
+            self.leg.addItem(swatch(t.muted, "train", "o", pg.mkPen(t.fg)), "train")
+            self.leg.addItem(swatch(t.muted, "test", "x"), "test")
+
+    def _set_points(self) -> None:
+        ds, t = self.dataset, self.theme
+        if ds is None or self.kind == "none":
+            self.train_pts.setData([])
+            self.test_pts.setData([])
+            return
+        size = t.symbol_size + 1
+        if self.kind == "1d":
+            self.train_pts.setData(ds.x_train[:, 0], ds.y_train[:, 0], size=size,
+                                   brush=pg.mkBrush(OKABE_ITO[0]), pen=None)
+            self.test_pts.setData(ds.x_test[:, 0], ds.y_test[:, 0], size=size, symbol="x",
+                                  brush=pg.mkBrush(OKABE_ITO[3]), pen=None)
+            return
+        edge = pg.mkPen(t.ink if not t.dark else "#000000", width=1)
+        brushes = [pg.mkBrush(c) for c in CLASS_COLORS]
+        self.train_pts.setData(ds.x_train[:, 0], ds.x_train[:, 1], size=size, pen=edge,
+                               brush=[brushes[int(c) % len(brushes)] for c in ds.y_train])
+        test_pens = [pg.mkPen(CLASS_COLORS[int(c) % len(CLASS_COLORS)], width=2) for c in ds.y_test]
+        self.test_pts.setData(ds.x_test[:, 0], ds.x_test[:, 1], size=size, symbol="x",
+                              pen=test_pens, brush=None)
+
+    def set_result(self, result) -> None:
+        self.result = result
+        self.dirty = True
+
+    def draw(self, history, rerange):
+        r = self.result
+        if r is None or self.kind == "none":
+            self._table_fn = None
+            return
+        if r.kind == "2d":
+            x0, x1, y0, y1 = r.bounds
+            img = finite(r.values)
+            hi = 1.0 if r.classes <= 2 else float(r.classes - 1)
+            img = np.where(np.isfinite(img), img, 0.5 * hi)
+            self.image.setImage(img, levels=(0.0, hi), autoLevels=False)
+            self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+            self.set_note(f"Model output at step {r.step}; circles: train, crosses: test.")
+            if rerange:
+                self.plot.setXRange(x0, x1, padding=0)
+                self.plot.setYRange(y0, y1, padding=0)
+            gx, gy = np.meshgrid(r.xs, r.ys, indexing="ij")
+            self._table_fn = lambda: (["x1", "x2", "output"],
+                                      np.column_stack([gx.ravel(), gy.ravel(),
+                                                       r.values.ravel()]).tolist())
+        else:
+            y = finite(r.values)
+            self.curve.setData(r.xs, y)
+            self.set_note(f"Fitted curve at step {r.step}; dots: train, crosses: test.")
+            if rerange:
+                ds = self.dataset
+                yr = span(np.concatenate([ds.y_train[:, 0], ds.y_test[:, 0], y]), pad=0.05)
+                self.plot.setXRange(r.bounds[0], r.bounds[1], padding=0)
+                if yr:
+                    self.plot.setYRange(*yr, padding=0)
+            self._table_fn = lambda: (["x", "model_output"], np.column_stack([r.xs, r.values]).tolist())

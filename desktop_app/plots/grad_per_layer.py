@@ -1,0 +1,223 @@
+"""Plot 1: gradient magnitude per layer at the current step, with the mean-field prediction.
+
+Modes: ‖∂L/∂h_l‖ (with mean-field overlay and the profile at initialization), ‖∂L/∂W_l‖, the
+update ratio ‖ΔW_l‖/‖W_l‖ (with the 1e-3 rule-of-thumb line), and ‖∂L/∂h_l‖ over steps for a
+few layers (one colour per layer).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox
+
+from desktop_app.plots.base import PlotPanel, legend, new_plot, vline
+from desktop_app.plots.clean import finite_xy, positive, span
+from desktop_app.theme import OKABE_ITO, series_colors
+
+MODES = {
+    "grad_h": ("‖∂L/∂h_l‖ per layer", "‖∂L/∂h_l‖ (log scale)"),
+    "grad_w": ("‖∂L/∂W_l‖ per layer", "‖∂L/∂W_l‖ (log scale)"),
+    "update_ratio": ("update ratio ‖ΔW_l‖/‖W_l‖", "‖ΔW_l‖ / ‖W_l‖ (log scale)"),
+    "over_time": ("‖∂L/∂h_l‖ over steps", "‖∂L/∂h_l‖ (log scale)"),
+}
+MAX_LINES = 7
+
+
+def pick_layers(n: int, k: int = MAX_LINES) -> list[int]:
+    """Up to k layer indices spread from the first to the last."""
+    if n <= k:
+        return list(range(n))
+    return sorted({int(round(i * (n - 1) / (k - 1))) for i in range(k)})
+
+
+class GradPerLayerPlot(PlotPanel):
+    key = "grad_per_layer"
+    title = "Gradient per layer"
+
+    def __init__(self, theme, parent=None):
+        super().__init__(theme, parent)
+        self.mode_box = QComboBox()
+        for key, (label, _) in MODES.items():
+            self.mode_box.addItem(label, key)
+        self.mode_box.setToolTip(
+            "‖∂L/∂h_l‖: gradient reaching layer l's output (backprop's ∂L/∂X^l).\n"
+            "‖∂L/∂W_l‖: gradient of layer l's weights.\n"
+            "Update ratio: how much a step changes W_l relative to its size (≈1e-3 is healthy).")
+        self.mode_box.currentIndexChanged.connect(self._mode_changed)
+        self.tools.insertWidget(1, self.mode_box)
+        self.plot = new_plot(self.view)
+        self.plot.setLogMode(False, True)
+        self.legend = legend(self.plot, theme)
+        self.initial = self.plot.plot([], [], name="at initialization")
+        self.meanfield = self.plot.plot([], [], name="mean-field prediction")
+        self.measured = self.plot.plot([], [], name="measured")
+        self.ref = pg.InfiniteLine(pos=-3, angle=0, movable=False, label="1e-3",
+                                   labelOpts={"position": 0.05})
+        self.ref.setZValue(-5)
+        self.plot.addItem(self.ref)
+        self.lines: list[pg.PlotDataItem] = []
+        self.div_line = None
+        self.div_step = None
+        self.layer_names: list[str] = []
+        self._style()
+        self._mode_changed()
+
+    @property
+    def mode(self) -> str:
+        return self.mode_box.currentData()
+
+    def plot_items(self):
+        return [self.plot]
+
+    def apply_theme(self, theme):
+        super().apply_theme(theme)
+        self._style()
+
+    def _style(self) -> None:
+        t = self.theme
+        w, s = t.pen_width, t.symbol_size
+        self.measured.setPen(pg.mkPen(OKABE_ITO[0], width=w))
+        self.measured.setSymbol("o")
+        self.measured.setSymbolSize(s)
+        self.measured.setSymbolBrush(OKABE_ITO[0])
+        self.measured.setSymbolPen(None)
+        self.meanfield.setPen(pg.mkPen(OKABE_ITO[1], width=w, style=Qt.DashLine))
+        self.initial.setPen(pg.mkPen(t.muted, width=1, style=Qt.DotLine))
+        self.ref.setPen(pg.mkPen(OKABE_ITO[2], width=1, style=Qt.DashLine))
+        self.ref.label.setColor(OKABE_ITO[2])
+
+    def _mode_changed(self) -> None:
+        mode = self.mode
+        self.plot.setLabel("left", MODES[mode][1])
+        if mode == "over_time":
+            self.plot.setLabel("bottom", "training step")
+        else:
+            self.plot.setLabel("bottom", "hidden layer l (input → output)")
+        self.ref.setVisible(mode == "update_ratio")
+        for item in (self.initial, self.meanfield, self.measured):
+            item.setVisible(mode != "over_time")
+        for line in self.lines:
+            line.setVisible(mode == "over_time")
+        self.legend.clear()
+        if mode == "over_time":
+            for line in self.lines:
+                self.legend.addItem(line, self.layer_names[line.layer])
+        else:
+            self.legend.addItem(self.initial, "start")
+            if mode == "grad_h":
+                self.legend.addItem(self.meanfield, "mean-field prediction")
+            self.legend.addItem(self.measured, "measured")
+        self._restyle_axes()
+        self.dirty = True
+        self._ranged_at = 0.0
+
+    def _restyle_axes(self) -> None:
+        from desktop_app.theme import style_plot_item
+
+        style_plot_item(self.plot, self.theme)
+
+    def new_run(self, info, history) -> None:
+        super().new_run(info, history)
+        self.layer_names = list(info.layer_names)
+        for line in self.lines:
+            self.plot.removeItem(line)
+        self.lines = []
+        layers = pick_layers(len(self.layer_names))
+        for color, l in zip(series_colors(len(layers)), layers, strict=True):
+            line = self.plot.plot([], [], pen=pg.mkPen(color, width=1))
+            line.setClipToView(True)
+            line.setDownsampling(auto=True, method="peak")
+            line.layer = l
+            self.lines.append(line)
+        self._mode_changed()
+        self.mark_divergence(None)
+
+    def mark_divergence(self, step):
+        if self.div_line is not None:
+            self.plot.removeItem(self.div_line)
+            self.div_line = None
+        self.div_step = step
+        if step is not None and self.mode == "over_time":
+            self.div_line = vline(self.theme, f"diverged (step {step})")
+            self.div_line.setPos(step)
+            self.plot.addItem(self.div_line)
+        self.dirty = True
+
+    def draw(self, history, rerange):
+        if self.mode == "over_time":
+            self._draw_over_time(history, rerange)
+        else:
+            self._draw_profile(history, rerange)
+
+    def _draw_profile(self, history, rerange):
+        field = self.mode
+        mat = history.layer_matrix(field)
+        steps = history.probe_steps(field)
+        notes = []
+        if len(mat) == 0:
+            for item in (self.measured, self.meanfield, self.initial):
+                item.setData([], [])
+            self.set_note("Waiting for the first training step." if field == "update_ratio" else "")
+            self._table_fn = None
+            return
+        x = np.arange(1, mat.shape[1] + 1, dtype=np.float64)
+        y = positive(mat[-1])
+        step = int(steps[-1])
+        self.measured.setData(*finite_xy(x, y))
+        self.legend.getLabel(self.measured).setText(f"measured, step {step}")
+        y0 = positive(mat[0]) if len(mat) > 1 else np.full_like(y, np.nan)
+        self.initial.setData(*finite_xy(x, y0))
+        self.legend.getLabel(self.initial).setText(f"step {int(steps[0])} (start)")
+        mf = np.full_like(y, np.nan)
+        if field == "grad_h":
+            mfm = history.layer_matrix("meanfield_grad_h")
+            mfs = history.probe_steps("meanfield_grad_h")
+            if len(mfm) and mfs[-1] == step:
+                mf = positive(mfm[-1])
+            else:
+                notes.append("Mean-field prediction not shown: it holds for plain networks "
+                             "only (no skip connections, normalisation or dropout).")
+        self.meanfield.setData(*finite_xy(x, mf))
+        zero = int(np.sum(np.asarray(mat[-1]) == 0))
+        if zero:
+            notes.append(f"{zero} layer(s) have exactly zero gradient (not drawable on a log axis).")
+        if self.div_step is not None:
+            notes.append(f"The run diverged at step {self.div_step}; showing the last finite "
+                         f"measurement (step {step}).")
+        self.set_note(" ".join(notes))
+        names = self.layer_names if len(self.layer_names) == len(x) else [f"h{i}" for i in x]
+        self._table_fn = lambda: (["layer", "name", f"{field}_step_{step}", f"{field}_step_{int(steps[0])}",
+                        "meanfield_grad_h"],
+                       [[int(i), n, a, b, c] for i, n, a, b, c in zip(x, names, y, y0, mf,
+                                                                      strict=True)])
+        if rerange:
+            ys = np.concatenate([y, y0, mf] + ([np.array([1e-3])] if field == "update_ratio" else []))
+            yr = span(ys, log=True, pad=0.08)
+            if yr:
+                self.plot.setYRange(*yr, padding=0)
+            self.plot.setXRange(0.5, len(x) + 0.5, padding=0)
+
+    def _draw_over_time(self, history, rerange):
+        mat = history.layer_matrix("grad_h")
+        steps = history.probe_steps("grad_h").astype(np.float64)
+        header, cols = ["step"], [steps]
+        for line in self.lines:
+            if len(mat) and line.layer < mat.shape[1]:
+                y = positive(mat[:, line.layer])
+                line.setData(*finite_xy(steps, y))
+                header.append(self.layer_names[line.layer])
+                cols.append(y)
+            else:
+                line.setData([], [])
+        self.set_note("")
+        self._table_fn = lambda: (header, np.column_stack(cols).tolist() if len(steps) else [])
+        if rerange and len(steps):
+            cols_l = [line.layer for line in self.lines if line.layer < mat.shape[1]]
+            yr = span(mat[-2000:, cols_l], log=True, pad=0.08)
+            if yr:
+                self.plot.setYRange(*yr, padding=0)
+            self.plot.setXRange(float(steps[0]), max(float(steps[-1]), float(steps[0]) + 1),
+                                padding=0.02)
+

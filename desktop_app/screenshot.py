@@ -1,0 +1,69 @@
+"""`--screenshot OUT.png`: train N steps offscreen, wait for every plot, save the window, quit."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+POLL_MS = 50
+TIMEOUT_S = 300
+
+
+class ScreenshotRun(QObject):
+    """Drives the window: first build → N steps → final decision boundary → grab → exit."""
+
+    def __init__(self, window, path: str, steps: int):
+        super().__init__(window)
+        self.w, self.path, self.steps = window, path, max(0, steps)
+        self.result = 1
+        self._stepped = False
+        self._boundary_step = -1
+        self._t0 = time.monotonic()
+        self.timer = QTimer(self, interval=POLL_MS)
+        self.timer.timeout.connect(self._poll)
+        window.controller.task_done.connect(self._task)
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def _task(self, name: str, payload) -> None:
+        if name == "boundary":
+            self._boundary_step = payload.step if payload is not None else 10**9
+
+    def _poll(self) -> None:
+        c = self.w.controller
+        if c.info is None or c.building:
+            return self._check_timeout()
+        if not self._stepped:
+            self._stepped = True
+            if self.steps:
+                c.step(self.steps)
+            return
+        h = c.history
+        done = c.step_count >= self.steps or h.divergence is not None
+        wants_boundary = any(t.name == "boundary" for t in self.w.current_lab().tasks())
+        if done and (not wants_boundary or self._boundary_step >= c.step_count):
+            return self._save()
+        self._check_timeout()
+
+    def _check_timeout(self) -> None:
+        if time.monotonic() - self._t0 > TIMEOUT_S:
+            print(f"screenshot: timed out after {TIMEOUT_S} s; saving what is there")
+            self._save()
+
+    def _save(self) -> None:
+        self.timer.stop()
+        lab = self.w.current_lab()
+        for p in lab.panels():
+            p.dirty = True
+        lab.refresh(self.w.controller.history, force_range=True)
+        self.w._update_status()
+        QApplication.processEvents()
+        ok = self.w.grab().save(self.path)
+        print(f"screenshot: {'wrote' if ok else 'could not write'} {self.path} "
+              f"(step {self.w.controller.step_count})")
+        self.result = 0 if ok else 1
+        self.w.close()
+        QApplication.instance().quit()

@@ -1,0 +1,1 @@
+"""Reusable widgets: config-bound controls, run bar, banners, the lesson card."""

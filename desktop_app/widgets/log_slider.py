@@ -1,0 +1,100 @@
+"""A slider on a log scale (learning rate, penalties, sizes) with an editable value box.
+
+Float values step by 1/20 decade (3 significant digits); whole numbers step through
+1, 2, 3, 4, 6, 8, 12, 16, 24, 32, … (powers of two and their halfway points). With
+`zero_at_min` the leftmost position means 0 ("off"), for L1/L2/clipping.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDoubleValidator
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QSlider, QWidget
+
+
+class LogSlider(QWidget):
+    valueChanged = Signal(float)
+
+    def __init__(self, lo: float, hi: float, *, per_decade: int = 20, zero_at_min: bool = False,
+                 integer: bool = False, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.lo, self.hi = float(lo), float(hi)
+        self.per_decade = per_decade
+        self.zero_at_min = zero_at_min
+        self.integer = integer
+        self._value = self.lo
+        self.slider = QSlider(Qt.Horizontal)
+        self.edit = QLineEdit()
+        self.edit.setValidator(QDoubleValidator(0.0, 1e12, 12))
+        self.edit.setFixedWidth(self.fontMetrics().horizontalAdvance("0.000001") + 14)
+        self.edit.setAlignment(Qt.AlignRight)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.edit)
+        self._set_steps()
+        self.slider.valueChanged.connect(self._slid)
+        self.edit.editingFinished.connect(self._typed)
+        self._show(self._value)
+
+    def _set_steps(self) -> None:
+        if self.integer:
+            nice = {float(m * 2**k) for k in range(40) for m in (1, 1.5)}
+            vals = {v for v in nice if self.lo <= v <= self.hi and v == int(v)}
+            vals |= {float(int(self.lo)), float(int(self.hi))}
+        else:
+            n = round(math.log10(self.hi / self.lo) * self.per_decade)
+            vals = {float(f"{self.lo * 10 ** (p / self.per_decade):.3g}") for p in range(n + 1)}
+        self.values = ([0.0] if self.zero_at_min else []) + sorted(vals)
+        self._logs = [math.log(v) if v > 0 else -math.inf for v in self.values]
+        self.slider.setRange(0, len(self.values) - 1)
+
+    def _to_value(self, pos: int) -> float:
+        return self.values[pos]
+
+    def _to_pos(self, v: float) -> int:
+        """Index of the table value nearest to v on a log scale."""
+        if v <= 0:
+            return 0
+        lv = math.log(v)
+        i = bisect.bisect_left(self._logs, lv)
+        cands = [j for j in (i - 1, i) if 0 <= j < len(self.values)]
+        return min(cands, key=lambda j: abs(self._logs[j] - lv))
+
+    def _show(self, v: float) -> None:
+        if v == 0 and self.zero_at_min:
+            self.edit.setText("0 (off)")
+        elif self.integer:
+            self.edit.setText(f"{int(round(v))}")
+        else:
+            self.edit.setText(f"{v:.3g}")
+
+    def _slid(self, pos: int) -> None:
+        self._value = self._to_value(pos)
+        self._show(self._value)
+        self.valueChanged.emit(self._value)
+
+    def _typed(self) -> None:
+        text = self.edit.text().split(" ")[0]
+        try:
+            v = float(text)
+        except ValueError:
+            self._show(self._value)
+            return
+        if v != self._value:
+            self.setValue(v)
+            self.valueChanged.emit(self._value)
+
+    def value(self) -> float:
+        return self._value
+
+    def setValue(self, v: float) -> None:
+        """Show v (no signal); values beyond the slider's ends keep the knob at the end."""
+        self._value = float(v)
+        self.slider.blockSignals(True)
+        self.slider.setValue(self._to_pos(self._value))
+        self.slider.blockSignals(False)
+        self._show(self._value)

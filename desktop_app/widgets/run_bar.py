@@ -1,0 +1,50 @@
+"""The speed control of the run bar: slow motion (1 step/s, for lectures) to full speed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
+
+SPEEDS = (1, 2, 5, 10, 20, 50, 100, 0)   # steps per second; 0 = as fast as possible
+
+
+def speed_text(sps: float) -> str:
+    if sps <= 0:
+        return "full speed"
+    return f"{sps:g} step/s" if sps == 1 else f"{sps:g} steps/s"
+
+
+class SpeedControl(QWidget):
+    speedChanged = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.slider = QSlider(Qt.Horizontal)
+        self.slider.setRange(0, len(SPEEDS) - 1)
+        self.slider.setPageStep(1)
+        self.slider.setTickPosition(QSlider.TicksBelow)
+        self.slider.setFixedWidth(self.fontMetrics().horizontalAdvance("M") * 12)
+        self.slider.setToolTip("Training speed: from slow motion (1 step per second, to follow "
+                               "each step in a lecture) to as fast as the machine allows")
+        self.label = QLabel()
+        self.label.setMinimumWidth(self.fontMetrics().horizontalAdvance("100 steps/s") + 8)
+        self.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Preferred)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 0, 6, 0)
+        lay.addWidget(QLabel("Speed"))
+        lay.addWidget(self.slider)
+        lay.addWidget(self.label)
+        self.slider.valueChanged.connect(self._changed)
+        self.slider.setValue(len(SPEEDS) - 1)
+        self._changed(self.slider.value())
+
+    def speed(self) -> float:
+        return float(SPEEDS[self.slider.value()])
+
+    def set_speed(self, sps: float) -> None:
+        i = SPEEDS.index(sps) if sps in SPEEDS else len(SPEEDS) - 1
+        self.slider.setValue(i)
+
+    def _changed(self, i: int) -> None:
+        self.label.setText(speed_text(SPEEDS[i]))
+        self.speedChanged.emit(float(SPEEDS[i]))

@@ -1,0 +1,47 @@
+"""Plain data passed between the training thread and the GUI (no Qt, no live tensors)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A freshly built (or restored) trainer, described for the views."""
+
+    gen: int                       # generation: bumps on every rebuild, reset or restore
+    config: Any                    # ExperimentConfig the trainer was built from
+    layer_names: list[str]
+    device: str                    # e.g. "cpu", "cuda:0"
+    device_note: str | None        # why the requested device was not used, if it was not
+    devices: list[str]             # devices present on this machine
+    threads: int                   # torch threads of the worker
+    dataset: Any                   # core.data.Dataset (numpy arrays)
+    history: Any = None            # History to continue (restored session), else None
+    step: int = 0
+
+
+@dataclass(frozen=True)
+class BatchStats:
+    """Timing of the steps in one batch, measured in the worker."""
+
+    steps: int
+    seconds: float                 # time spent inside trainer.step()
+
+    @property
+    def ms_per_step(self) -> float:
+        return 1000.0 * self.seconds / self.steps if self.steps else float("nan")
+
+
+@dataclass(frozen=True)
+class Task:
+    """A computation a lab wants from the live trainer, run in the training thread between
+    steps at a throttled rate: `fn(trainer) -> payload` (numpy, never tensors)."""
+
+    name: str
+    fn: Callable[[Any], Any]
+    min_interval: float = 0.25     # seconds between runs while training
+    max_share: float = 0.15        # at most this fraction of the worker's time
+    extra: dict = field(default_factory=dict)

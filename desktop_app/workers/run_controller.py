@@ -1,0 +1,215 @@
+"""GUI-side handle of the training thread: turns config edits into rebuilds or live changes,
+keeps the History of the current run, and re-emits the thread's results for the views."""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import math
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from core.training.history import History
+from desktop_app.state import LIVE_KEYS, ExperimentState
+from desktop_app.workers.messages import RunInfo, Task
+from desktop_app.workers.train_worker import TrainThread
+
+REBUILD_DEBOUNCE_MS = 150
+
+
+class RunController(QObject):
+    """Owns the TrainThread and the History; only the GUI thread calls it."""
+
+    run_started = Signal(object)        # RunInfo; `history` is the new History
+    records_added = Signal(object)      # list of StepRecords just appended to `history`
+    running_changed = Signal(bool)
+    diverged = Signal(object)           # Divergence
+    task_done = Signal(str, object)     # task name, payload
+    failed = Signal(str)                # message for the user
+
+    def __init__(self, state: ExperimentState, threads: int | None = None, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.thread = TrainThread(threads)
+        self.history = History()
+        self.info: RunInfo | None = None
+        self.gen = 0
+        self.running = False
+        self.building = False
+        self.last_good = state.config
+        self.ms_per_step = math.nan
+        self._arrivals: collections.deque = collections.deque()
+        self._suppress = False
+        self._requests: dict[int, object] = {}
+        self._next_request = 0
+        self._debounce = QTimer(self, singleShot=True, interval=REBUILD_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.rebuild_now)
+        t = self.thread
+        t.built.connect(self._on_built)
+        t.batch.connect(self._on_batch)
+        t.task_done.connect(self._on_task)
+        t.running_changed.connect(self._on_running)
+        t.diverged.connect(self._on_diverged)
+        t.failed.connect(self._on_failed)
+        t.snapshot_ready.connect(self._on_snapshot)
+        state.changed.connect(self._on_config)
+
+    # ---- lifecycle -----------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the thread (it imports torch) and build the first network."""
+        if not self.thread.isRunning():
+            self.thread.start()
+        self.rebuild_now()
+
+    def shutdown(self, timeout_ms: int = 2000) -> bool:
+        """Stop the thread (PITFALLS: requestInterruption, quit, wait). True if it stopped."""
+        self._debounce.stop()
+        t = self.thread
+        if not t.isRunning():
+            return True
+        t.requestInterruption()
+        t.quit()
+        return t.wait(timeout_ms)
+
+    # ---- run commands ----------------------------------------------------------------------
+    def play(self) -> None:
+        self.thread.play()
+
+    def pause(self) -> None:
+        self.thread.pause()
+
+    def toggle(self) -> None:
+        self.pause() if self.running else self.play()
+
+    def step(self, n: int = 1) -> None:
+        self.thread.pause()
+        self.thread.step(n)
+
+    def reset(self) -> None:
+        """A fresh network from the current config (same seed: the same initial weights)."""
+        self.rebuild_now()
+
+    def set_speed(self, steps_per_second: float) -> None:
+        self.thread.set_speed(steps_per_second)
+
+    def set_tasks(self, tasks: list[Task]) -> None:
+        self.thread.set_tasks(tasks)
+
+    def rebuild_now(self) -> None:
+        self._debounce.stop()
+        self.building = True
+        self.thread.rebuild(self.state.config)
+
+    def snapshot(self, callback) -> None:
+        """callback(SessionData) in the GUI thread once the worker has copied the run."""
+        self._next_request += 1
+        self._requests[self._next_request] = callback
+        self.thread.snapshot(self._next_request)
+
+    def restore(self, session) -> None:
+        """Continue a saved session: config into the controls, weights into a new trainer."""
+        self._debounce.stop()
+        with self.suppressed():
+            self.state.set_config(session.config)
+        self.building = True
+        self.thread.restore(session)
+
+    @contextlib.contextmanager
+    def suppressed(self):
+        """Config edits inside do not rebuild the network."""
+        self._suppress, old = True, self._suppress
+        try:
+            yield
+        finally:
+            self._suppress = old
+
+    # ---- measurements --------------------------------------------------------------------
+    @property
+    def step_count(self) -> int:
+        last = self.history.last
+        return last.step if last is not None else 0
+
+    def steps_per_second(self) -> float:
+        a = self._arrivals
+        now = time.monotonic()
+        while a and now - a[0][0] > 2.0:
+            a.popleft()
+        if len(a) < 2 or not self.running:
+            return math.nan
+        (t0, s0), (t1, s1) = a[0], a[-1]
+        return (s1 - s0) / max(now - t0, t1 - t0, 1e-3)
+
+    # ---- slots -------------------------------------------------------------------------
+    def _on_config(self, cfg, keys) -> None:
+        if self._suppress:
+            return
+        if keys and keys <= LIVE_KEYS:
+            self.thread.set_hyper(**{k.split(".")[1]: cfg.get(k) for k in keys})
+        else:
+            self._debounce.start()
+
+    def _on_built(self, info: RunInfo) -> None:
+        self.building = False
+        self.gen = info.gen
+        self.info = info
+        self.last_good = info.config
+        self.history = info.history if info.history is not None else History()
+        self._arrivals.clear()
+        self.ms_per_step = math.nan
+        self.run_started.emit(info)
+
+    def _on_batch(self, gen: int, records: list, stats) -> None:
+        if gen != self.gen:
+            return
+        for r in records:
+            try:
+                self.history.append(r)
+            except ValueError as e:
+                self.failed.emit(f"record of step {r.step} skipped: {e}")
+        if stats.steps:
+            ms = stats.ms_per_step
+            self.ms_per_step = ms if math.isnan(self.ms_per_step) else 0.7 * self.ms_per_step + 0.3 * ms
+            self._arrivals.append((time.monotonic(), records[-1].step))
+        self.records_added.emit(records)
+
+    def _on_task(self, gen: int, name: str, payload) -> None:
+        if gen == self.gen:
+            self.task_done.emit(name, payload)
+
+    def _on_running(self, on: bool) -> None:
+        self.running = on
+        self.running_changed.emit(on)
+
+    def _on_diverged(self, gen: int, div) -> None:
+        if gen == self.gen:
+            self.diverged.emit(div)
+
+    def _on_failed(self, gen: int, message: str) -> None:
+        if self.building:
+            # The new config could not be built: go back to the last one that could.
+            self.building = False
+            if self.info is None:
+                # Nothing was ever built (e.g. a remembered CSV file is gone): start from defaults.
+                from core.config import ExperimentConfig
+
+                self.last_good = ExperimentConfig()
+                with self.suppressed():
+                    self.state.set_config(self.last_good, preset=None)
+                self.rebuild_now()
+                message = f"{message} (started from the default settings)"
+            else:
+                with self.suppressed():
+                    self.state.set_config(self.last_good, preset=self.state.preset)
+                message = f"{message} (kept the previous settings)"
+        self.failed.emit(message)
+
+    def _on_snapshot(self, request: int, gen: int, data) -> None:
+        callback = self._requests.pop(request, None)
+        if callback is None:
+            return
+        if data is not None and gen == self.gen:
+            import dataclasses
+
+            data = dataclasses.replace(data, history=self.history)
+        callback(data if gen == self.gen else None)

@@ -1,0 +1,58 @@
+"""Fixtures for the GUI tests: a private settings file and a small, fast network."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path, monkeypatch):
+    """Every test gets its own settings file: the user's settings are never touched."""
+    path = tmp_path / "settings.ini"
+    monkeypatch.setenv("GRADLAB_SETTINGS", str(path))
+    return path
+
+
+def small_config(**changes):
+    from core.config import ExperimentConfig
+
+    cfg = ExperimentConfig()
+    base = {"model.depth": 4, "model.width": 16, "data.n_train": 96, "data.n_test": 64,
+            "optim.batch_size": 32, "train.eval_every": 5, "data.name": "moons"}
+    for k, v in {**base, **changes}.items():
+        cfg = cfg.with_value(k, v)
+    return cfg
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """make_window(cfg=None) → a started MainWindow on a small net, shown offscreen.
+
+    Teardown closes it and checks that the training thread has stopped."""
+    made = []
+
+    def make(cfg=None, start=True):
+        from desktop_app.main_window import MainWindow
+        from desktop_app.settings import Preferences
+        from desktop_app.state import ExperimentState
+        from desktop_app.theme import Theme
+
+        state = ExperimentState(cfg or small_config())
+        win = MainWindow(state, Preferences(), Theme(), threads=1)
+        win.show_error = lambda title, text: win.errors.append((title, text))
+        win.errors = []
+        qtbot.addWidget(win)
+        win.resize(1280, 860)
+        with qtbot.waitExposed(win):
+            win.show()
+        made.append(win)
+        if start:
+            with qtbot.waitSignal(win.controller.run_started, timeout=20000):
+                win.start()
+            qtbot.waitUntil(lambda: len(win.controller.history) >= 1, timeout=10000)
+        return win
+
+    yield make
+    for win in made:
+        win.close()
+        assert not win.controller.thread.isRunning()

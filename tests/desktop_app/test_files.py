@@ -1,0 +1,135 @@
+"""Export, sessions, configs, the screenshot command and the lazy torch import."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.desktop_app.conftest import small_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _run_some(win, qtbot, n=6):
+    win.controller.step(n)
+    qtbot.waitUntil(lambda: win.controller.step_count == n, timeout=10000)
+    lab = win.current_lab()
+    qtbot.waitUntil(lambda: lab.boundary.result is not None, timeout=10000)
+    for p in lab.panels():
+        p.dirty = True
+    lab.refresh(win.controller.history, force_range=True)
+
+
+def test_export_writes_png_svg_csv(make_window, qtbot, tmp_path):
+    win = make_window()
+    _run_some(win, qtbot)
+    with qtbot.waitSignal(win.sessions.exported) as sig:
+        win.sessions.export_all(str(tmp_path))
+    paths = sig.args[0]
+    assert len(paths) == 15
+    for p in paths:
+        assert os.path.getsize(p) > 100, p
+    svg = (tmp_path / "grad_per_layer.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    rows = (tmp_path / "loss_curves.csv").read_text().splitlines()
+    assert rows[0].startswith("step,batch_loss") and len(rows) == 8
+    assert (tmp_path / "grad_heatmap.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_save_and_open_session(make_window, qtbot, tmp_path):
+    win = make_window()
+    _run_some(win, qtbot, 8)
+    path = str(tmp_path / "run.gradlab")
+    with qtbot.waitSignal(win.sessions.saved, timeout=10000):
+        win.sessions.save(path)
+    assert os.path.getsize(path) > 0
+    assert win.prefs.recent[0] == os.path.abspath(path)
+    # Change things, then reopen: config, history and step come back.
+    with qtbot.waitSignal(win.controller.run_started, timeout=10000):
+        win.state.set_value("model.depth", 3)
+    with qtbot.waitSignal(win.controller.run_started, timeout=10000):
+        assert win.sessions.open(path)
+    c = win.controller
+    assert win.state.config.model.depth == 4
+    assert c.step_count == 8 and len(c.history) == 9
+    assert win.labs["deep"].controls_panel.widgets["model.depth"].value() == 4
+    c.step(2)
+    qtbot.waitUntil(lambda: c.step_count == 10, timeout=10000)
+    assert not win.errors
+
+
+def test_bad_session_shows_error_and_keeps_everything(make_window, tmp_path):
+    win = make_window()
+    before = win.state.config
+    bad = tmp_path / "bad.gradlab"
+    bad.write_bytes(b"not a zip at all")
+    assert not win.sessions.open(str(bad))
+    assert win.errors and "not a GradLab session" in win.errors[-1][1]
+    assert win.state.config == before
+
+
+def test_copy_and_load_config(make_window, qtbot, tmp_path):
+    win = make_window()
+    text = win.sessions.copy_config()
+    from PySide6.QtGui import QGuiApplication
+
+    assert json.loads(QGuiApplication.clipboard().text()) == json.loads(text)
+    good = tmp_path / "cfg.json"
+    good.write_text(json.dumps({"model": {"depth": 5, "activation": "relu"},
+                                "data": {"name": "xor", "n_train": 64}}))
+    with qtbot.waitSignal(win.controller.run_started, timeout=10000):
+        assert win.sessions.load_config(str(good))
+    assert win.state.config.model.activation == "relu"
+    assert win.labs["deep"].controls_panel.widgets["model.activation"].currentData() == "relu"
+    before = win.state.config
+    for content in ("{broken", json.dumps({"model": {"depth": -3}}), json.dumps([1, 2])):
+        bad = tmp_path / "bad.json"
+        bad.write_text(content)
+        assert not win.sessions.load_config(str(bad))
+        assert win.state.config == before
+    assert len(win.errors) == 3 and "model.depth" in win.errors[1][1]
+
+
+def test_last_config_restored(make_window, qtbot):
+    from desktop_app.settings import Preferences
+
+    win = make_window(small_config(**{"model.depth": 7}))
+    win.close()
+    assert Preferences().last_config().model.depth == 7
+
+
+def test_screenshot_command_writes_png(tmp_path):
+    out = tmp_path / "shot.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    r = subprocess.run([sys.executable, "main.py", "--screenshot", str(out), "--steps", "5",
+                        "--set", "model.depth=3", "--set", "data.n_train=64", "--size",
+                        "1200x800"], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    from PySide6.QtGui import QImage
+
+    img = QImage(str(out))
+    assert img.width() >= 1200 and img.height() >= 800
+    colours = {img.pixel(x, y) for x in range(0, img.width(), 37) for y in range(0, img.height(), 29)}
+    assert len(colours) > 50        # not blank
+
+
+def test_window_shows_before_torch_is_imported(tmp_path):
+    code = ("import sys, desktop_app\n"
+            "from PySide6.QtWidgets import QApplication\n"
+            "app = QApplication([])\n"
+            "from desktop_app.main_window import MainWindow\n"
+            "from desktop_app.settings import Preferences\n"
+            "from desktop_app.state import ExperimentState\n"
+            "from desktop_app.theme import Theme\n"
+            "w = MainWindow(ExperimentState(), Preferences(), Theme())\n"
+            "w.show(); app.processEvents()\n"
+            "print('torch' in sys.modules)\n"
+            "import os; os._exit(0)\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           "GRADLAB_SETTINGS": str(tmp_path / "s.ini")}
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert r.stdout.strip().endswith("False"), r.stdout + r.stderr
