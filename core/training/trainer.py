@@ -23,7 +23,7 @@ from core.models.build import build_model
 from core.models.capture import Capture
 from core.training import probes
 from core.training.divergence import diagnose
-from core.training.meanfield_probe import meanfield_prediction
+from core.training.meanfield_probe import MeanFieldCache
 from core.training.optim import build_optimizer, set_hyper
 from core.training.record import NAN, StepRecord
 
@@ -59,6 +59,8 @@ class Trainer:
         self._order: torch.Tensor | None = None
         self._cursor = 0
         self._recent_norms: list[float] = []
+        self._update_meter = probes.UpdateMeter()
+        self._meanfield = MeanFieldCache(self)
         # The input's second moment sets q_1 of the mean-field variance map.
         self._x_moment = float(np.mean(np.square(ds.x_train, dtype=np.float64))) if not \
             self.recurrent else NAN
@@ -97,8 +99,7 @@ class Trainer:
         if self.diverged is not None:
             raise RuntimeError("the run has diverged; reset it to continue")
         cfg = self.config
-        self.model.train()
-        xb, yb = self._next_batch()
+        xb, yb = self._next_batch()  # the model is in train mode (evaluate() restores it)
         step = self.step_count + 1
         probe = step % cfg.train.probe_every == 0 or step == 1
         rec = self._measure(xb, yb, step, probe=probe, update=True)
@@ -205,15 +206,13 @@ class Trainer:
                 layer = probes.first_nonfinite(cap.act)
                 return self._diverged(step, "forward", x, loss_value, layer=layer)
         if update:
-            before = [w.detach().clone() for w in self._weights()] if probe else None
+            if probe:
+                self._update_meter.snapshot(self._weights())
             self.optimizer.step()
             if probe:
-                with torch.no_grad():
-                    ratio = torch.stack([(w - b).norm() / b.norm().clamp_min(1e-30)
-                                         for w, b in zip(self._weights(), before, strict=True)])
-                stats["update_ratio"] = ratio.cpu().numpy().astype(np.float64)
+                stats["update_ratio"] = self._update_meter.ratios(self._weights())
         if probe:
-            stats["meanfield_grad_h"] = meanfield_prediction(self, stats["grad_h"])
+            stats["meanfield_grad_h"] = self._meanfield(stats["grad_h"], step)
         self._recent_norms = (self._recent_norms + [grad_norm])[-20:]
         acc = self._accuracy(out, y)
         evals = {}

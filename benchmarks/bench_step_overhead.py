@@ -1,0 +1,87 @@
+"""Cost of GradLab's instrumented training step against a plain torch loop.
+
+Both loops train the same model (our MLP, built from the same config) on the same batch with the
+same optimizer; the plain loop is forward, loss, backward, optimizer.step and nothing else. The
+instrumented step adds every probe (grad_h, grad_w, update ratio, activation statistics and
+percentiles, mean-field prediction) on every step. Blocks of the two alternate so that a busy
+machine slows both alike; the ratio of medians is reported.
+
+    python -m benchmarks.bench_step_overhead [--steps 30] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+
+from core.presets import config_from_partial
+from core.training.trainer import Trainer
+
+CASES = [(10, 64), (50, 256)]
+
+
+def build(depth: int, width: int) -> Trainer:
+    cfg = config_from_partial({
+        "data": {"name": "spirals", "n_train": 1024},
+        "model": {"depth": depth, "width": width, "activation": "tanh"},
+        "init": {"scheme": "xavier_normal"},
+        "optim": {"name": "momentum", "lr": 0.01, "batch_size": 128},
+        "train": {"eval_every": 100_000, "probe_every": 1}})
+    return Trainer(cfg)
+
+
+def plain_steps(tr: Trainer, x, y, n: int) -> float:
+    model, opt = tr.model, tr.optimizer
+    t = time.perf_counter()
+    for _ in range(n):
+        out = model(x)
+        loss = F.cross_entropy(out, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        loss.item()  # the instrumented step reads the loss too
+    return (time.perf_counter() - t) / n
+
+
+def probed_steps(tr: Trainer, n: int) -> float:
+    t = time.perf_counter()
+    for _ in range(n):
+        tr.step()
+    return (time.perf_counter() - t) / n
+
+
+def run_case(depth: int, width: int, steps: int, rounds: int) -> dict:
+    tr = build(depth, width)
+    x, y = tr.x_train[:128], tr.y_train[:128]
+    # Make the instrumented trainer see a fixed batch of the same size.
+    tr._next_batch = lambda: (x, y)
+    plain_steps(tr, x, y, 3)
+    probed_steps(tr, 3)
+    plain, probed = [], []
+    for _ in range(rounds):
+        plain.append(plain_steps(tr, x, y, steps))
+        probed.append(probed_steps(tr, steps))
+    p, q = statistics.median(plain), statistics.median(probed)
+    return {"depth": depth, "width": width, "plain_ms": p * 1e3, "probed_ms": q * 1e3,
+            "ratio": q / p, "threads": torch.get_num_threads()}
+
+
+def main(argv=None) -> list[dict]:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args(argv)
+    rows = [run_case(d, w, args.steps, args.rounds) for d, w in CASES]
+    print(f"{'model':>12} {'threads':>7} {'plain ms':>9} {'probed ms':>10} {'ratio':>6}")
+    for r in rows:
+        print(f"{r['depth']:>4} × {r['width']:<5} {r['threads']:>7} {r['plain_ms']:>9.2f} "
+              f"{r['probed_ms']:>10.2f} {r['ratio']:>6.2f}")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
