@@ -240,6 +240,7 @@ def _coerce(f: dataclasses.Field, value: Any, key: str) -> Any:
 
 
 MAX_PARAMETERS = 30_000_000
+MAX_ACTIVATION_GB = 4.0
 
 
 def validate(cfg: ExperimentConfig) -> None:
@@ -267,6 +268,11 @@ def validate(cfg: ExperimentConfig) -> None:
                           f"{d.copy_symbols} symbols; needs at least {2 * d.copy_symbols + 1}")
     if d.name == "csv" and not d.csv_path:
         raise ConfigError("data.csv_path: empty; data.name 'csv' needs a CSV file path")
+    gb = estimate_activation_bytes(cfg) / 1e9
+    if gb > MAX_ACTIVATION_GB:
+        raise ConfigError(f"optim.batch_size: a step would keep about {gb:.1f} GB of activations "
+                          f"(limit {MAX_ACTIVATION_GB} GB); lower the batch size, width, depth or "
+                          "sequence length")
     n = estimate_parameters(cfg)
     if n > MAX_PARAMETERS:
         raise ConfigError(f"model: {n:,} parameters is too many for a live lab (limit "
@@ -288,3 +294,14 @@ def estimate_parameters(cfg: ExperimentConfig) -> int:
         total += (fan_in + 1) * w * k
         fan_in = w
     return total + (w + 1) * 4
+
+
+def estimate_activation_bytes(cfg: ExperimentConfig) -> int:
+    """Bytes of activations one training step keeps for the backward pass (rough, float32)."""
+    m = cfg.model
+    batch = min(cfg.optim.batch_size, cfg.data.n_train)
+    if m.kind in RECURRENT_KINDS:
+        gates = {"rnn": 1, "gru": 3, "lstm": 4}[m.kind]
+        return 4 * batch * cfg.data.seq_len * m.width * (gates + 3)
+    k = m.maxout_pieces if m.activation == "maxout" else 1
+    return 4 * batch * m.depth * m.width * (2 * k + 3)

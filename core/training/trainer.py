@@ -28,6 +28,8 @@ from core.training.optim import build_optimizer, set_hyper
 from core.training.record import NAN, StepRecord
 
 EVAL_CHUNK = 2048
+# A probe keeps every layer's activations: 4096 examples × 100 layers × 1024 units is 1.6 GB.
+PROBE_LIMIT = 4096
 
 
 class Trainer:
@@ -109,10 +111,11 @@ class Trainer:
         return rec
 
     def probe(self, x: torch.Tensor | None = None, y: torch.Tensor | None = None) -> StepRecord:
-        """Measure forward and backward on the training set without changing any weight."""
+        """Measure forward and backward on the training set (its first PROBE_LIMIT examples)
+        without changing any weight."""
         self.model.train()
-        x = self.x_train if x is None else x
-        y = self.y_train if y is None else y
+        x = self.x_train[:PROBE_LIMIT] if x is None else x
+        y = self.y_train[:PROBE_LIMIT] if y is None else y
         rec = self._measure(x, y, self.step_count, probe=True, update=False)
         self.optimizer.zero_grad(set_to_none=True)
         return rec

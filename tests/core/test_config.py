@@ -73,6 +73,9 @@ def test_cross_field_checks():
     cfg = ExperimentConfig()
     with pytest.raises(ConfigError, match="sequence task"):
         cfg.with_value("data.name", "adding")
+    with pytest.raises(ConfigError, match="GB of activations"):
+        cfg.with_value("data.n_train", 100_000).with_value("optim.batch_size", 100_000) \
+            .with_value("model.width", 1024).with_value("model.depth", 100)
     with pytest.raises(ConfigError, match="too many"):
         cfg.with_value("model.skip", "dense").with_value("model.width", 1024).with_value(
             "model.depth", 100)
