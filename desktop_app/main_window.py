@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from desktop_app.actions import build_actions, fill_presets_menu
@@ -19,7 +19,7 @@ from desktop_app.state import ExperimentState
 from desktop_app.theme import Theme, apply_qt_theme
 from desktop_app.workers.run_controller import RunController
 
-FRAME_MS = 33
+FRAME_MS = 30     # ~33 Hz: a little above the ~30 batches/s the trainer sends
 STATUS_MS = 250
 
 
@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
             self.status(f"{len(problems)} preset(s) could not be read: {problems[0]}")
         self.rebuild_recent_menu()
         self.frame_timer = QTimer(self, interval=FRAME_MS)
+        self.frame_timer.setTimerType(Qt.PreciseTimer)
         self.frame_timer.timeout.connect(self.frame)
         self.status_timer = QTimer(self, interval=STATUS_MS)
         self.status_timer.timeout.connect(self._update_status)
@@ -176,7 +177,8 @@ class MainWindow(QMainWindow):
 
     def frame(self) -> int:
         """One frame: redraw what changed in the visible lab; returns the panels drawn."""
-        n = self.current_lab().refresh(self.controller.history)
+        with self.controller.thread.frame_lock:
+            n = self.current_lab().refresh(self.controller.history)
         if n:
             self.frames += 1
         return n

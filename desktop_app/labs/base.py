@@ -88,7 +88,7 @@ class Lab(QWidget):
 
     def on_records(self, history, records) -> None:
         for p in self.panels():
-            p.dirty = True
+            p.records_added(history, records)
 
     def on_divergence(self, div) -> None:
         self.banner.show_divergence(div)

@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox
 
-from desktop_app.plots.base import PlotPanel, legend, new_plot, swatch
+from desktop_app.plots.base import PlotPanel, legend, new_plot, set_range, swatch
 from desktop_app.plots.clean import finite, finite_xy, span
 from desktop_app.theme import OKABE_ITO
 
@@ -32,8 +32,8 @@ class ActivationsPlot(PlotPanel):
                               "of the activation φ, or its input (the pre-activation z)")
         self.which.currentIndexChanged.connect(self._which_changed)
         self.tools.insertWidget(1, self.which)
-        self.top = new_plot(self.view, 0, 0)
-        self.bottom = new_plot(self.view, 1, 0)
+        self.top = new_plot(self.view, 0, 0, grid=False)
+        self.bottom = new_plot(self.view, 1, 0, grid=False)
         self.bottom.setXLink(self.top)
         self.view.ci.layout.setRowStretchFactor(0, 3)
         self.view.ci.layout.setRowStretchFactor(1, 2)
@@ -116,9 +116,9 @@ class ActivationsPlot(PlotPanel):
         if rerange:
             yr = span(p[:, [0, 6]], pad=0.05)
             if yr:
-                self.top.setYRange(*yr, padding=0)
-            self.top.setXRange(0.5, len(x) + 0.5, padding=0)
-            self.bottom.setYRange(-3, 103, padding=0)
+                set_range(self.top, y=yr)
+            set_range(self.top, x=(0.5, len(x) + 0.5))
+            set_range(self.bottom, y=(-3, 103))
 
     @staticmethod
     def _last(history, field, n):

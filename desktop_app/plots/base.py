@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import pyqtgraph as pg
@@ -22,19 +23,55 @@ from PySide6.QtWidgets import (
 
 from desktop_app.theme import Theme, style_plot_item
 
-RANGE_INTERVAL = 0.25   # seconds between manual axis re-rangings (autorange each frame is costly)
+RANGE_INTERVAL = 0.4    # seconds between manual axis re-rangings (autorange each frame is costly)
 
 
-def new_plot(glw: pg.GraphicsLayoutWidget, row: int = 0, col: int = 0, **kw) -> pg.PlotItem:
-    """A PlotItem with auto-ranging off (the panel ranges it a few times per second)."""
+def new_plot(glw: pg.GraphicsLayoutWidget, row: int = 0, col: int = 0, grid: bool = True,
+             **kw) -> pg.PlotItem:
+    """A PlotItem with auto-ranging off (the panel ranges it a few times per second).
+
+    Grid lines are drawn by the axes and make every repaint replay them: only where they help
+    reading values (not under images)."""
     p = glw.addPlot(row=row, col=col, **kw)
     p.disableAutoRange()
     p.setMenuEnabled(False)
     p.hideButtons()
-    p.showGrid(x=True, y=True, alpha=0.15)
+    if grid:
+        p.showGrid(x=True, y=True, alpha=0.15)
     for name in ("left", "bottom"):
         p.getAxis(name).enableAutoSIPrefix(False)   # no "(x0.001)" rescaling of the numbers
+    cache_axes(p)
     return p
+
+
+def cache_axes(item) -> None:
+    """Render axes into a device-pixel cache: a curve changing next to an axis then no
+    longer replays all its tick text (the largest cost of a live repaint)."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    for name in ("left", "bottom", "right", "top"):
+        item.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+
+
+def set_range(plot: pg.PlotItem, x=None, y=None, sticky: bool = True, grow_x: float = 1.0) -> None:
+    """Show at least the ranges x and y (data extents, padded). With `sticky`, a current range
+    that already holds them and is not more than ~2× too wide is kept: each change re-lays out
+    the axis text, the largest cost of a repaint. `grow_x` > 1 leaves room to the right for a
+    curve that grows with the steps."""
+    (x0, x1), (y0, y1) = plot.getViewBox().viewRange()
+    for new, (a, b), setter, grow in ((x, (x0, x1), plot.setXRange, grow_x),
+                                      (y, (y0, y1), plot.setYRange, 1.0)):
+        if new is None:
+            continue
+        lo, hi = new
+        if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+            continue
+        inside = lo >= a and hi <= b and (hi - lo) >= 0.55 * (b - a)
+        if sticky and inside:
+            continue
+        if not sticky and abs(lo - a) + abs(hi - b) <= 1e-9 * (hi - lo):
+            continue
+        setter(lo, lo + (hi - lo) * grow, padding=0)
 
 
 class PlotPanel(QFrame):
@@ -91,6 +128,10 @@ class PlotPanel(QFrame):
         """The numbers behind the plot as drawn last: (header, rows)."""
         return self._table_fn() if self._table_fn is not None else ([], [])
 
+    def records_added(self, history, records) -> None:
+        """New records arrived (do not draw here; the frame timer calls `refresh`)."""
+        self.dirty = True
+
     def mark_divergence(self, step: int | None) -> None:
         """Draw (or, with None, remove) a marker at the step where the run diverged."""
 
@@ -108,6 +149,7 @@ class PlotPanel(QFrame):
             self._ranged_at = now
         self.draw(history, rerange)
         self.dirty = False
+        self.view.viewport().repaint()   # paint now, inside the frame (see MainWindow.frame)
         return True
 
     def set_note(self, text: str) -> None:
@@ -178,3 +220,4 @@ def style_colorbar(bar: pg.ColorBarItem, theme: Theme, label: str) -> None:
     left.setLabel(label, **{"color": theme.fg, "font-size": f"{theme.tick_pt + 1:g}pt"})
     left.setPen(pg.mkPen(theme.muted))
     left.setTextPen(pg.mkPen(theme.fg))
+    cache_axes(bar)

@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from desktop_app.plots.base import PlotPanel, legend, new_plot, style_colorbar, swatch
+from desktop_app.plots.base import PlotPanel, legend, new_plot, set_range, style_colorbar, swatch
 from desktop_app.plots.clean import finite, span
 from desktop_app.theme import BOUNDARY_CMAP, CLASS_COLORS, OKABE_ITO
 
@@ -20,7 +20,7 @@ class DecisionBoundaryPlot(PlotPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.plot = new_plot(self.view)
+        self.plot = new_plot(self.view, grid=False)
         self.plot.setLabel("bottom", "input x₁")
         self.plot.setLabel("left", "input x₂")
         self.image = pg.ImageItem(axisOrder="col-major")
@@ -110,6 +110,9 @@ class DecisionBoundaryPlot(PlotPanel):
         self.test_pts.setData(ds.x_test[:, 0], ds.x_test[:, 1], size=size, symbol="x",
                               pen=test_pens, brush=None)
 
+    def records_added(self, history, records) -> None:
+        """Redrawn only when a new boundary arrives from the training thread."""
+
     def set_result(self, result) -> None:
         self.result = result
         self.dirty = True
@@ -128,8 +131,8 @@ class DecisionBoundaryPlot(PlotPanel):
             self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
             self.set_note(f"Model output at step {r.step}; circles: train, crosses: test.")
             if rerange:
-                self.plot.setXRange(x0, x1, padding=0)
-                self.plot.setYRange(y0, y1, padding=0)
+                set_range(self.plot, x=(x0, x1))
+                set_range(self.plot, y=(y0, y1))
             gx, gy = np.meshgrid(r.xs, r.ys, indexing="ij")
             self._table_fn = lambda: (["x1", "x2", "output"],
                                       np.column_stack([gx.ravel(), gy.ravel(),
@@ -141,7 +144,7 @@ class DecisionBoundaryPlot(PlotPanel):
             if rerange:
                 ds = self.dataset
                 yr = span(np.concatenate([ds.y_train[:, 0], ds.y_test[:, 0], y]), pad=0.05)
-                self.plot.setXRange(r.bounds[0], r.bounds[1], padding=0)
+                set_range(self.plot, x=(r.bounds[0], r.bounds[1]))
                 if yr:
-                    self.plot.setYRange(*yr, padding=0)
+                    set_range(self.plot, y=yr)
             self._table_fn = lambda: (["x", "model_output"], np.column_stack([r.xs, r.values]).tolist())

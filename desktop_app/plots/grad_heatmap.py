@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from desktop_app.plots.base import PlotPanel, new_plot, style_colorbar, vline
+from desktop_app.plots.base import PlotPanel, new_plot, set_range, style_colorbar, vline
 from desktop_app.plots.clean import log10_safe
 from desktop_app.theme import HEATMAP_CMAP
 
@@ -35,7 +35,7 @@ class GradHeatmapPlot(PlotPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.plot = new_plot(self.view)
+        self.plot = new_plot(self.view, grid=False)
         self.plot.setLabel("bottom", "training step")
         self.plot.setLabel("left", "hidden layer l")
         self.image = pg.ImageItem(axisOrder="col-major")
@@ -89,8 +89,8 @@ class GradHeatmapPlot(PlotPanel):
         self.set_note(f"Colours scaled to the last {len(steps)} probed steps "
                       f"(10^{lo:.1f} to 10^{hi:.1f}).")
         if rerange:
-            self.plot.setXRange(s0 - dx / 2, s0 + dx * (max(len(steps), 20) - 0.5), padding=0)
-            self.plot.setYRange(0.5, layers + 0.5, padding=0)
+            set_range(self.plot, x=(s0 - dx / 2, s0 + dx * (max(len(steps), 20) - 0.5)), sticky=False)
+            set_range(self.plot, y=(0.5, layers + 0.5))
         self._table_fn = lambda: (["step"] + [f"log10_grad_h_{i + 1}" for i in range(layers)],
                        np.column_stack([steps, log10_safe(mat)]).tolist())
 

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
-from desktop_app.plots.base import PlotPanel, legend, new_plot, vline
+from desktop_app.plots.base import PlotPanel, legend, new_plot, set_range, vline
 from desktop_app.plots.clean import finite_xy, positive, span
 from desktop_app.theme import OKABE_ITO, series_colors
 
@@ -196,8 +196,8 @@ class GradPerLayerPlot(PlotPanel):
             ys = np.concatenate([y, y0, mf] + ([np.array([1e-3])] if field == "update_ratio" else []))
             yr = span(ys, log=True, pad=0.08)
             if yr:
-                self.plot.setYRange(*yr, padding=0)
-            self.plot.setXRange(0.5, len(x) + 0.5, padding=0)
+                set_range(self.plot, y=yr)
+            set_range(self.plot, x=(0.5, len(x) + 0.5))
 
     def _draw_over_time(self, history, rerange):
         mat = history.layer_matrix("grad_h")
@@ -217,7 +217,7 @@ class GradPerLayerPlot(PlotPanel):
             cols_l = [line.layer for line in self.lines if line.layer < mat.shape[1]]
             yr = span(mat[-2000:, cols_l], log=True, pad=0.08)
             if yr:
-                self.plot.setYRange(*yr, padding=0)
-            self.plot.setXRange(float(steps[0]), max(float(steps[-1]), float(steps[0]) + 1),
-                                padding=0.02)
+                set_range(self.plot, y=yr)
+            s0, s1 = float(steps[0]), max(float(steps[-1]), float(steps[0]) + 10)
+            set_range(self.plot, x=(s0, s1), grow_x=1.25)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from desktop_app.plots.base import PlotPanel, legend, new_plot, swatch, vline
+from desktop_app.plots.base import PlotPanel, legend, new_plot, set_range, swatch, vline
 from desktop_app.plots.clean import finite, fmt, positive, span
 from desktop_app.theme import TEST_COLOR, TRAIN_COLOR
 
@@ -126,9 +126,9 @@ class LossCurvesPlot(PlotPanel):
                         "test_acc_pct"], np.column_stack([steps, loss, tl, vl, ta, va]).tolist())
         if rerange:
             last = float(steps[-1])
-            self.top.setXRange(0, max(last, 10.0), padding=0.02)
+            set_range(self.top, x=(0.0, max(last, 10.0)), grow_x=1.25)
             yr = span(np.concatenate([loss[-20000:], tl, vl]), log=True, pad=0.05, min_span=0.5)
             if yr:
-                self.top.setYRange(*yr, padding=0)
-            self.bottom.setYRange(0, 102, padding=0)
+                set_range(self.top, y=yr)
+            set_range(self.bottom, y=(0, 102))
 

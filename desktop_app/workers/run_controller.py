@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import math
+import sys
 import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -58,6 +59,9 @@ class RunController(QObject):
     # ---- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
         """Start the thread (it imports torch) and build the first network."""
+        # Training is Python-heavy and holds the GIL most of the time; a 1 ms switch interval
+        # (default 5 ms) lets the GUI thread get it back quickly (measured: p99 latency halves).
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         if not self.thread.isRunning():
             self.thread.start()
         self.rebuild_now()

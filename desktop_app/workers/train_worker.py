@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import queue
+import threading
 import time
 import traceback
 
@@ -42,6 +43,9 @@ class TrainThread(QThread):
         self._q: queue.SimpleQueue = queue.SimpleQueue()
         self.threads = threads or default_threads()
         self.setObjectName("GradLabTrainThread")
+        # Held by the GUI thread while it draws a frame; the trainer waits for it between steps,
+        # so a frame is drawn without competing for the GIL with Python-heavy training code.
+        self.frame_lock = threading.Lock()
 
     # ---- commands (any thread) ----------------------------------------------------------
     def send(self, cmd: str, *args) -> None:
@@ -139,11 +143,13 @@ class TrainThread(QThread):
 
     # ---- command handlers (thread side) --------------------------------------------------
     def _set_running(self, on: bool) -> None:
-        if on != self.running:
-            self.running = on
+        changed = on != self.running
+        self.running = on
+        if not on:
+            self._flush()          # every record reaches the GUI before it hears "paused"
+        if changed:
             self.running_changed.emit(on)
         if not on:
-            self._flush()
             self._run_tasks(force=True)
 
     def _cmd_play(self) -> None:
@@ -221,6 +227,8 @@ class TrainThread(QThread):
         self._run_tasks(force=True)
 
     def _one_step(self) -> None:
+        with self.frame_lock:   # let a frame in progress finish first
+            pass
         t0 = time.perf_counter()
         try:
             rec = self.tr.step()
