@@ -29,8 +29,8 @@ import numpy as np
 import torch
 
 from core.analysis.directions import Directions
-from core.analysis.landscape_fast import FastMLP
-from core.analysis.landscape_problem import LossProblem, per_example_loss
+from core.analysis.landscape_fast import FastMLP, Workspace
+from core.analysis.landscape_problem import LossProblem
 from core.analysis.landscape_space import Cancelled, LandscapeError
 from core.analysis.landscape_vmap import NaiveEvaluator, vmap_per_example_loss
 
@@ -141,6 +141,7 @@ class LandscapeJob:
         shape = (len(self.alphas),) + (() if self.betas is None else (len(self.betas),))
         self.partial = {s: np.full(shape, np.nan) for s in self.splits}
         self.result: LandscapeResult | None = None
+        self._ws = Workspace()
 
     # ---- planning ---------------------------------------------------------------------------
     @property
@@ -189,6 +190,8 @@ class LandscapeJob:
         coeffs = self.coefficients()
         flat_out = {s: self.partial[s].reshape(-1) for s in self.splits}
         naive = NaiveEvaluator(problem) if self.path == "naive" else None
+        # Subnormal floats (vanishing signals) slow a CPU ~100×; the setting is per thread.
+        torch.set_flush_denormal(True)
         start = time.perf_counter()
         for lo in range(0, self.points, self.chunk):
             c = coeffs[lo:lo + self.chunk]
@@ -215,8 +218,8 @@ class LandscapeJob:
 
     def _per_example(self, theta, V, c):
         if self.fast is not None:
-            out = self.fast.outputs(theta, V, c, self._x)
-            return per_example_loss(out, self._y, self.problem.loss_kind)
+            return self.fast.per_example_loss(theta, V, c, self._x, self._y,
+                                              self.problem.loss_kind, self._ws)
         return vmap_per_example_loss(self.problem, theta, V, c, self._x, self._y)
 
 

@@ -30,6 +30,10 @@ MLP_VARIANTS = {
     "batchnorm_dropout": {"model": {"depth": 3, "norm": "batch", "dropout": 0.3}},
     "maxout": {"model": {"depth": 3, "activation": "maxout"}},
     "prelu_regression": {"model": {"depth": 2, "activation": "prelu"}, "data": {"name": "sine"}},
+    "dense_tanh": {"model": {"depth": 4, "skip": "dense"}},
+    "residual_tanh": {"model": {"depth": 4, "skip": "residual"}},
+    # Tiny weights: vanishing signals take the accurate torch.tanh instead of σ(2a).
+    "tiny_tanh": {"model": {"depth": 5}, "init": {"scale": 0.05}},
 }
 RECURRENT_VARIANTS = {
     "lstm_adding": {"model": {"kind": "lstm", "width": 8}, "data": {"name": "adding",
@@ -185,6 +189,39 @@ def test_linear_model_with_mse_is_exactly_quadratic():
         coef, *_ = np.linalg.lstsq(M, res.losses["train"].ravel(), rcond=None)
         fit = (M @ coef).reshape(A.shape)
         assert np.abs(fit - res.losses["train"]).max() <= 1e-6 * np.abs(exact).max()
+
+
+def test_fast_tanh_forms_agree_with_torch_tanh():
+    """σ(2a)-folded, per-point mixed and torch.tanh forward passes give the same losses."""
+    import core.analysis.landscape_fast as lf
+
+    tr = trained({"model": {"depth": 4}, "init": {"scale": 0.6}}, 3)
+    pb = LossProblem.from_trainer(tr, subset=64, splits=("train",))
+    dirs = random_directions(pb, 2, "filter", seed=9)
+    # A wide span sends some points' signals below the σ(2a) threshold: mixed chunks.
+    ref = compute_landscape(pb, dirs, grid=9, span=3.0, path="vmap").losses["train"]
+    fast = compute_landscape(pb, dirs, grid=9, span=3.0, path="fast", chunk=7).losses["train"]
+    np.testing.assert_allclose(fast, ref, rtol=1e-5)
+    h = torch.randn(3, 40, 8) * torch.tensor([1.0, 0.01, 3.0])[:, None, None]
+    z, half = lf._sigmoid_or_tanh(2 * h.clone())
+    assert half.tolist() == [1.0, 0.0, 1.0]
+    torch.testing.assert_close(torch.where(half[:, None, None] > 0, 2 * z - 1, z), torch.tanh(h),
+                               rtol=1e-5, atol=3e-7)
+    torch.testing.assert_close(lf.tanh_(h.clone()), torch.tanh(h), rtol=1e-5, atol=3e-7)
+
+
+def test_first_layer_linear_combination_for_wide_inputs():
+    """With more inputs than directions + 1 the first layer combines xWᵀ, xD₁ᵀ, xD₂ᵀ."""
+    g = torch.Generator().manual_seed(3)
+    x, y = torch.randn(30, 10, generator=g), torch.randint(0, 4, (30,), generator=g)
+    model = nn.Sequential(nn.Linear(10, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh(),
+                          nn.Linear(16, 4))
+    pb = LossProblem.from_model(model, "cross_entropy", {"train": (x, y)})
+    for dims in (1, 2):
+        dirs = random_directions(pb, dims, "filter", seed=dims)
+        fast = compute_landscape(pb, dirs, grid=7, span=1.0, path="fast")
+        vm = compute_landscape(pb, dirs, grid=7, span=1.0, path="vmap")
+        np.testing.assert_allclose(fast.losses["train"], vm.losses["train"], rtol=1e-5)
 
 
 def test_sequential_models_take_the_fast_path():

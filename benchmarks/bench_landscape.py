@@ -1,0 +1,171 @@
+"""Benchmark: a 41 × 41 loss landscape of the default model, batched against the naive loop.
+
+    python -m benchmarks.bench_landscape [--grid 41] [--subset 256] [--threads N] [--device cpu]
+
+All in one process, interleaved round by round so that a busy machine slows every contender alike
+(best of --rounds is reported):
+- reference: a plain torch matmul of two large square fp32 matrices (this machine's rate);
+- naive: for each grid point, load the perturbed weights into the model, forward, loss;
+- vmap: torch.func.functional_call under vmap, in memory-bounded chunks;
+- fast: the hand-batched MLP path (core/analysis/landscape_fast.py), the one the app uses.
+Then a live run: one thread trains while another refreshes the landscape as often as it can,
+reporting the refresh rate and the training speed with and without it.
+
+Targets (issue 4): fast path ≥ 50% of the reference GFLOP/s and ≤ 1 s per 41 × 41 grid on a
+CPU; on a GPU, batched ≥ 10× faster than the naive loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+import time
+
+import torch
+
+from core.analysis.directions import random_directions
+from core.analysis.landscape import LandscapeJob
+from core.analysis.landscape_problem import DEFAULT_SUBSET, LossProblem
+from core.config import ExperimentConfig
+from core.training.trainer import Trainer
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def reference_rate(device: torch.device, n: int) -> float:
+    """FLOP/s of one n × n fp32 matmul (the best of a few)."""
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    a @ b
+    sync(device)
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        a @ b
+        sync(device)
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best
+
+
+def time_job(problem, dirs, grid, path) -> tuple[float, LandscapeJob]:
+    job = LandscapeJob(problem, dirs, grid=grid, span=1.0, path=path, splits=("train",))
+    sync(problem.device)
+    t = time.perf_counter()
+    for _ in job.run():
+        pass
+    sync(problem.device)
+    return time.perf_counter() - t, job
+
+
+def live(cfg: ExperimentConfig, grid: int, subset: int, seconds: float, threads: int) -> dict:
+    """Train in one thread and refresh the landscape in another, like the app's workers."""
+    tr = Trainer(cfg)
+    lock = threading.Lock()
+    stop = threading.Event()
+    steps = [0]
+    frames: list[float] = []
+
+    def train():
+        torch.set_num_threads(1)
+        while not stop.is_set():
+            with lock:                       # snapshots happen between steps
+                tr.step()
+            steps[0] += 1
+
+    def refresh(dirs):
+        torch.set_num_threads(threads)
+        while not stop.is_set():
+            with lock:
+                pb = LossProblem.from_trainer(tr, subset=subset, splits=("train",))
+            t = time.perf_counter()
+            job = LandscapeJob(pb, dirs, grid=grid, span=1.0)
+            for _ in job.run():
+                if stop.is_set():
+                    return
+            frames.append(time.perf_counter() - t)
+
+    torch.set_num_threads(1)
+    t0, n0 = time.perf_counter(), 0
+    while time.perf_counter() - t0 < seconds / 2:   # training alone
+        tr.step()
+        n0 += 1
+    alone = n0 / (time.perf_counter() - t0)
+    dirs = random_directions(LossProblem.from_trainer(tr, subset=subset, splits=("train",)))
+    workers = [threading.Thread(target=train), threading.Thread(target=refresh, args=(dirs,))]
+    t0 = time.perf_counter()
+    for w in workers:
+        w.start()
+    time.sleep(seconds)
+    stop.set()
+    for w in workers:
+        w.join()
+    dt = time.perf_counter() - t0
+    return {"refresh_hz": len(frames) / dt, "frame_s": statistics.median(frames) if frames else
+            float("nan"), "steps_per_s_alone": alone, "steps_per_s_with_refresh": steps[0] / dt}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--grid", type=int, default=41)
+    ap.add_argument("--subset", type=int, default=DEFAULT_SUBSET)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=torch.get_num_threads())
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--ref-size", type=int, default=2048)
+    ap.add_argument("--train-steps", type=int, default=200)
+    ap.add_argument("--live-seconds", type=float, default=6.0)
+    args = ap.parse_args()
+
+    cfg = ExperimentConfig().with_value("device", args.device)
+    tr = Trainer(cfg)
+    for _ in range(args.train_steps):
+        tr.step()
+    torch.set_num_threads(args.threads)      # after the Trainer: it sets its own policy
+    device = tr.device
+    pb = LossProblem.from_trainer(tr, subset=args.subset, splits=("train",))
+    dirs = random_directions(pb, 2, "filter", seed=0)
+    grid = args.grid
+    print(f"device {device}, torch threads {torch.get_num_threads()}, default model "
+          f"({pb.space.numel} parameters), {grid}×{grid} grid, {len(pb.split('train')[0])} "
+          f"evaluation examples, step {tr.step_count}")
+
+    best = {"reference": 0.0, "naive": float("inf"), "vmap": float("inf"), "fast": float("inf")}
+    fast_times = []
+    jobs = {}
+    time_job(pb, dirs, 5, "fast")                   # warm-up
+    for r in range(args.rounds):
+        best["reference"] = max(best["reference"], reference_rate(device, args.ref_size))
+        for path in ("naive", "vmap", "fast") if r < 3 else ("fast",):
+            dt, jobs[path] = time_job(pb, dirs, grid, path)
+            best[path] = min(best[path], dt)
+            if path == "fast":
+                fast_times.append(dt)
+    flops = jobs["fast"].result.flops
+    ref = best["reference"]
+    cen = jobs["fast"].result.centre_loss["train"]
+    for path in ("naive", "vmap", "fast"):
+        res = jobs[path].result
+        gf = flops / best[path]
+        print(f"{path:>6}: {best[path] * 1e3:8.1f} ms  {gf / 1e9:7.1f} GFLOP/s  "
+              f"{gf / ref:6.1%} of reference  (×{best['naive'] / best[path]:.1f} vs naive; "
+              f"centre {res.losses['train'][grid // 2, grid // 2]:.6f} vs {cen:.6f})")
+    print(f"reference {args.ref_size}² fp32 matmul: {ref / 1e9:.1f} GFLOP/s; grid "
+          f"{flops / 1e9:.2f} GFLOP; fast path median {statistics.median(fast_times) * 1e3:.1f} ms")
+    frac = flops / best["fast"] / ref
+    print(f"targets: ≥50% of reference: {'met' if frac >= 0.5 else 'NOT met'} ({frac:.0%}); "
+          f"≤1 s per grid: {'met' if best['fast'] <= 1 else 'NOT met'} ({best['fast']:.3f} s)"
+          + (f"; ≥10× over naive: {'met' if best['naive'] / best['fast'] >= 10 else 'NOT met'}"
+             if device.type == "cuda" else ""))
+    if args.live_seconds > 0:
+        lv = live(cfg, grid, args.subset, args.live_seconds, args.threads)
+        print(f"live: landscape refresh {lv['refresh_hz']:.1f} Hz (median frame "
+              f"{lv['frame_s'] * 1e3:.0f} ms) while training {lv['steps_per_s_with_refresh']:.0f} "
+              f"steps/s (alone: {lv['steps_per_s_alone']:.0f} steps/s)")
+
+
+if __name__ == "__main__":
+    main()
