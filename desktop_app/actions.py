@@ -40,6 +40,10 @@ def build_actions(w) -> None:
                         "Larger fonts and marks for projectors (F5)")
     w.act_present.setCheckable(True)
     w.act_present.setChecked(w.theme.presentation)
+    w.act_controls = act("Show controls", w.set_controls_visible, "Ctrl+B",
+                         "Show or hide the controls beside the plots (Ctrl+B)")
+    w.act_controls.setCheckable(True)
+    w.act_controls.setChecked(True)
 
     mb = w.menuBar()
     f = mb.addMenu("&File")
@@ -71,6 +75,7 @@ def build_actions(w) -> None:
         setattr(w, f"act_theme_{name}", a)
     v.addSeparator()
     v.addAction(w.act_present)
+    v.addAction(w.act_controls)
 
     tb = QToolBar("Run")
     tb.setObjectName("runToolbar")

@@ -106,7 +106,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"window_shown_s={time.perf_counter() - T0:.4f}", flush=True)
             win.close()
         QTimer.singleShot(0, probe)
-    win.start()
-    if args.session:
-        win.sessions.open(args.session)
+
+    def start():
+        win.start()          # the training thread, and torch's import, after the first paint
+        if args.session:
+            win.sessions.open(args.session)   # replaces the first build (latest wins)
+
+    QTimer.singleShot(0, start)
     return app.exec()

@@ -203,6 +203,12 @@ class MainWindow(QMainWindow):
         self.prefs.presentation = bool(on)
         self.act_present.setChecked(bool(on))
 
+    def set_controls_visible(self, on: bool) -> None:
+        """Hide the controls side of every lab (more room for the plots on a projector)."""
+        for lab in self.labs.values():
+            lab.controls_scroll.setVisible(bool(on))
+        self.act_controls.setChecked(bool(on))
+
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
         app = QApplication.instance()

@@ -63,7 +63,7 @@ class Theme:
     @property
     def pen_width(self) -> int:
         """Width of short per-layer curves (long live curves stay 1 px: PITFALLS)."""
-        return 2 if self.presentation else 1
+        return 3 if self.presentation else 2
 
     @property
     def symbol_size(self) -> int:

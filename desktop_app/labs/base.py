@@ -102,5 +102,8 @@ class Lab(QWidget):
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
         self.banner.apply_theme(theme)
+        # The controls keep their natural width when fonts grow (presentation mode).
+        bar = self.controls_scroll.verticalScrollBar().sizeHint().width()
+        self.controls_scroll.setMinimumWidth(self.controls.sizeHint().width() + bar + 4)
         for p in self.panels():
             p.apply_theme(theme)

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QComboBox
 
-from desktop_app.plots.base import PlotPanel, legend, new_plot, set_range, swatch
+from desktop_app.plots.base import PlotPanel, legend, new_plot, option_box, set_range, swatch
 from desktop_app.plots.clean import finite, finite_xy, span
 from desktop_app.theme import OKABE_ITO
 
 # (lower curve, upper curve, fill alpha); curves hold the 1, 10, 25, 75, 90, 99th percentiles.
 BANDS = ((0, 5, 50), (1, 4, 80), (2, 3, 120))
+
+
+BOTTOM_KEY = (f"<span style='color:{OKABE_ITO[1]}'>▲ % saturated</span> &nbsp; "
+              f"<span style='color:{OKABE_ITO[3]}'>■ % dead</span> &nbsp; per layer")
 
 
 class ActivationsPlot(PlotPanel):
@@ -25,22 +28,21 @@ class ActivationsPlot(PlotPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.which = QComboBox()
-        self.which.addItem("after φ: h = φ(z)", "act_pct")
-        self.which.addItem("before φ: z = Wh + b", "pre_pct")
-        self.which.setToolTip("Distribution over the batch and units of each layer: the output "
-                              "of the activation φ, or its input (the pre-activation z)")
+        self.which = option_box([("after φ: h = φ(z)", "act_pct"), ("before φ: z = Wh + b", "pre_pct")],
+                                "Distribution over the batch and units of each layer: the output "
+                                "of the activation φ, or its input (the pre-activation z)")
         self.which.currentIndexChanged.connect(self._which_changed)
         self.tools.insertWidget(1, self.which)
         self.top = new_plot(self.view, 0, 0, grid=False)
-        self.bottom = new_plot(self.view, 1, 0, grid=False)
+        self.key_label = self.view.addLabel(BOTTOM_KEY, row=1, col=0)
+        self.bottom = new_plot(self.view, 2, 0, grid=False)
         self.bottom.setXLink(self.top)
         self.view.ci.layout.setRowStretchFactor(0, 3)
-        self.view.ci.layout.setRowStretchFactor(1, 2)
+        self.view.ci.layout.setRowStretchFactor(2, 2)
         self.top.setLabel("left", "φ(z)")
         self.bottom.setLabel("left", "% of units")
         self.bottom.setLabel("bottom", "hidden layer l (input → output)")
-        self.top_legend = legend(self.top, theme)
+        self.top_legend = legend(self.top, theme, columns=2)
         self.curves = [self.top.plot([], []) for _ in range(6)]
         self.fills = []
         for (lo, hi, _), name in zip(BANDS, ("1–99th pct", "10–90th pct", "25–75th pct"),
@@ -51,9 +53,8 @@ class ActivationsPlot(PlotPanel):
             self.top_legend.addItem(fill.swatch, name)
             self.fills.append(fill)
         self.median = self.top.plot([], [], name="median")
-        self.bottom_legend = legend(self.bottom, theme, columns=2)
-        self.saturated = self.bottom.plot([], [], name="% saturated")
-        self.dead = self.bottom.plot([], [], name="% dead")
+        self.saturated = self.bottom.plot([], [])
+        self.dead = self.bottom.plot([], [])
         self._style()
 
     def plot_items(self):
@@ -61,6 +62,7 @@ class ActivationsPlot(PlotPanel):
 
     def apply_theme(self, theme):
         super().apply_theme(theme)
+        self.key_label.setText(BOTTOM_KEY, size=f"{theme.tick_pt + 1:g}pt", color=theme.fg)
         self._style()
 
     def _style(self) -> None:

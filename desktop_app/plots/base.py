@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -16,10 +17,12 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QSizePolicy,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
+from superqt import QElidingLabel
 
 from desktop_app.theme import Theme, style_plot_item
 
@@ -27,12 +30,18 @@ RANGE_INTERVAL = 0.4    # seconds between manual axis re-rangings (autorange eac
 
 
 def new_plot(glw: pg.GraphicsLayoutWidget, row: int = 0, col: int = 0, grid: bool = True,
-             **kw) -> pg.PlotItem:
+             log_y: bool = False, **kw) -> pg.PlotItem:
     """A PlotItem with auto-ranging off (the panel ranges it a few times per second).
 
     Grid lines are drawn by the axes and make every repaint replay them: only where they help
     reading values (not under images)."""
+    if log_y:
+        from desktop_app.plots.log_axis import LogAxis
+
+        kw["axisItems"] = {"left": LogAxis("left")}
     p = glw.addPlot(row=row, col=col, **kw)
+    if log_y:
+        p.setLogMode(False, True)
     p.disableAutoRange()
     p.setMenuEnabled(False)
     p.hideButtons()
@@ -92,13 +101,16 @@ class PlotPanel(QFrame):
         lay.setContentsMargins(4, 2, 4, 2)
         lay.setSpacing(1)
         head = QHBoxLayout()
-        self.title_label = QLabel(self.title)
+        self.title_label = QElidingLabel(self.title)   # elides with … when the panel is narrow
         self.title_label.setObjectName("plotTitle")
-        head.addWidget(self.title_label)
-        head.addStretch(1)
+        self.title_label.setToolTip(self.title)
+        self.title_label.setMinimumWidth(40)
+        head.addWidget(self.title_label, 1)
         self.tools = head
-        self.export_button = QToolButton(text="Export")
-        self.export_button.setToolTip("Save this plot as PNG, SVG or CSV")
+        self.export_button = QToolButton()
+        self.export_button.setIcon(self.style().standardIcon(QStyle.SP_DialogSaveButton))
+        self.export_button.setToolTip("Export this plot as PNG, SVG or CSV")
+        self.export_button.setAccessibleName("Export")
         self.export_button.setPopupMode(QToolButton.InstantPopup)
         menu = QMenu(self.export_button)
         for fmt, label in (("png", "PNG image…"), ("svg", "SVG vector image…"),
@@ -182,6 +194,17 @@ class PlotPanel(QFrame):
             export_panel(self, stem, (fmt,))
         except OSError as e:
             QMessageBox.warning(self, "Export failed", str(e))
+
+
+def option_box(items: list[tuple[str, str]], tip: str) -> QComboBox:
+    """A compact combo for a panel header (shrinks with the panel)."""
+    box = QComboBox()
+    for text, data in items:
+        box.addItem(text, data)
+    box.setToolTip(tip)
+    box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(8)
+    return box
 
 
 def legend(plot: pg.PlotItem, theme: Theme, corner=(1, 1), offset=(-4, 4),

@@ -129,7 +129,10 @@ class DecisionBoundaryPlot(PlotPanel):
             img = np.where(np.isfinite(img), img, 0.5 * hi)
             self.image.setImage(img, levels=(0.0, hi), autoLevels=False)
             self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
-            self.set_note(f"Model output at step {r.step}; circles: train, crosses: test.")
+            bad = not np.all(np.isfinite(r.values))
+            self.set_note(f"Model output at step {r.step}" + (
+                " is not finite (Inf/NaN): drawn grey." if bad else
+                "; circles: train, crosses: test; colour of a point = its class."))
             if rerange:
                 set_range(self.plot, x=(x0, x1))
                 set_range(self.plot, y=(y0, y1))

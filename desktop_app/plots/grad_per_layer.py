@@ -10,17 +10,16 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox
 
-from desktop_app.plots.base import PlotPanel, legend, new_plot, set_range, vline
+from desktop_app.plots.base import PlotPanel, legend, new_plot, option_box, set_range, vline
 from desktop_app.plots.clean import finite_xy, positive, span
 from desktop_app.theme import OKABE_ITO, series_colors
 
 MODES = {
-    "grad_h": ("‖∂L/∂h_l‖ per layer", "‖∂L/∂h_l‖ (log scale)"),
-    "grad_w": ("‖∂L/∂W_l‖ per layer", "‖∂L/∂W_l‖ (log scale)"),
-    "update_ratio": ("update ratio ‖ΔW_l‖/‖W_l‖", "‖ΔW_l‖ / ‖W_l‖ (log scale)"),
-    "over_time": ("‖∂L/∂h_l‖ over steps", "‖∂L/∂h_l‖ (log scale)"),
+    "grad_h": ("‖∂L/∂hₗ‖ per layer", "‖∂L/∂h<sub>l</sub>‖ (log scale)"),
+    "grad_w": ("‖∂L/∂Wₗ‖ per layer", "‖∂L/∂W<sub>l</sub>‖ (log scale)"),
+    "update_ratio": ("update ratio ‖ΔWₗ‖/‖Wₗ‖", "‖ΔW<sub>l</sub>‖ / ‖W<sub>l</sub>‖ (log scale)"),
+    "over_time": ("‖∂L/∂hₗ‖ over steps", "‖∂L/∂h<sub>l</sub>‖ (log scale)"),
 }
 MAX_LINES = 7
 
@@ -38,17 +37,15 @@ class GradPerLayerPlot(PlotPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.mode_box = QComboBox()
-        for key, (label, _) in MODES.items():
-            self.mode_box.addItem(label, key)
-        self.mode_box.setToolTip(
-            "‖∂L/∂h_l‖: gradient reaching layer l's output (backprop's ∂L/∂X^l).\n"
-            "‖∂L/∂W_l‖: gradient of layer l's weights.\n"
-            "Update ratio: how much a step changes W_l relative to its size (≈1e-3 is healthy).")
+        self.mode_box = option_box(
+            [(label, key) for key, (label, _) in MODES.items()],
+            "‖∂L/∂hₗ‖: gradient reaching layer l's output (backprop's ∂L/∂X^l).\n"
+            "‖∂L/∂Wₗ‖: gradient of layer l's weights.\n"
+            "Update ratio: how much a step changes Wₗ relative to its size (≈1e-3 is healthy).\n"
+            "Over steps: ‖∂L/∂hₗ‖ of a few layers through training.")
         self.mode_box.currentIndexChanged.connect(self._mode_changed)
         self.tools.insertWidget(1, self.mode_box)
-        self.plot = new_plot(self.view)
-        self.plot.setLogMode(False, True)
+        self.plot = new_plot(self.view, log_y=True)
         self.legend = legend(self.plot, theme)
         self.initial = self.plot.plot([], [], name="at initialization")
         self.meanfield = self.plot.plot([], [], name="mean-field prediction")
@@ -84,7 +81,7 @@ class GradPerLayerPlot(PlotPanel):
         self.measured.setSymbolBrush(OKABE_ITO[0])
         self.measured.setSymbolPen(None)
         self.meanfield.setPen(pg.mkPen(OKABE_ITO[1], width=w, style=Qt.DashLine))
-        self.initial.setPen(pg.mkPen(t.muted, width=1, style=Qt.DotLine))
+        self.initial.setPen(pg.mkPen(t.muted, width=max(1, w - 1), style=Qt.DotLine))
         self.ref.setPen(pg.mkPen(OKABE_ITO[2], width=1, style=Qt.DashLine))
         self.ref.label.setColor(OKABE_ITO[2])
 

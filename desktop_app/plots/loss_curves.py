@@ -21,29 +21,28 @@ class LossCurvesPlot(PlotPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.top = new_plot(self.view, 0, 0)
+        self.top = new_plot(self.view, 0, 0, log_y=True)
         self.bottom = new_plot(self.view, 1, 0)
         self.bottom.setXLink(self.top)
         self.view.ci.layout.setRowStretchFactor(0, 3)
         self.view.ci.layout.setRowStretchFactor(1, 2)
-        self.top.setLogMode(False, True)
         self.top.setLabel("left", "loss")
         self.bottom.setLabel("left", "accuracy (%)")
         self.bottom.setLabel("bottom", "training step")
         self.top_legend = legend(self.top, theme, columns=2)
-        self.batch = self.top.plot([], [], name="train, this step's batch")
+        self.batch = self.top.plot([], [], name="batch")
         self.batch.setClipToView(True)
         self.batch.setDownsampling(auto=True, method="peak")
-        self.train = self.top.plot([], [], name="train (whole set)")
+        self.train = self.top.plot([], [], name="train")
         self.test = self.top.plot([], [], name="test")
         self.gap = pg.FillBetweenItem(self.train, self.test)
         self.gap.setZValue(-10)
         self.top.addItem(self.gap)
-        self.gap_swatch = swatch(TEST_COLOR, "gap: test − train")
-        self.top_legend.addItem(self.gap_swatch, "gap: test − train")
-        self.bottom_legend = legend(self.bottom, theme, corner=(1, 1), columns=2)
-        self.train_acc = self.bottom.plot([], [], name="train")
-        self.test_acc = self.bottom.plot([], [], name="test")
+        self.gap_swatch = swatch(TEST_COLOR, "gap")
+        self.top_legend.addItem(self.gap_swatch, "gap")
+        # Same colours as the loss legend above: no second legend.
+        self.train_acc = self.bottom.plot([], [])
+        self.test_acc = self.bottom.plot([], [])
         self.div_lines = []
         self.regression = False
         self._style()
@@ -75,7 +74,7 @@ class LossCurvesPlot(PlotPanel):
     def new_run(self, info, history):
         super().new_run(info, history)
         self.regression = not info.dataset.is_classification
-        self.top.setLabel("left", "MSE loss" if self.regression else "cross-entropy (nats)")
+        self.top.setLabel("left", "MSE loss" if self.regression else "loss (nats)")
         self.bottom.setVisible(not self.regression)
         self._restyle()
         self.mark_divergence(None)
@@ -115,13 +114,14 @@ class LossCurvesPlot(PlotPanel):
         self.test_acc.setData(*_xy(steps, va))
         if both.any():
             i = np.flatnonzero(both)[-1]
-            text = (f"Step {int(steps[i])}: train loss {fmt(tl[i])}, test loss {fmt(vl[i])}, "
-                    f"gap {fmt(vl[i] - tl[i], 2)}")
+            text = (f"Step {int(steps[i])}: train loss {fmt(tl[i])} (whole set), test "
+                    f"{fmt(vl[i])}, gap {fmt(vl[i] - tl[i], 2)}")
             if not self.regression and np.isfinite(ta[i]):
                 text += f"; accuracy train {ta[i]:.1f}%, test {va[i]:.1f}%"
             self.set_note(text + ".")
         else:
-            self.set_note("Test loss is measured every train.eval_every steps.")
+            self.set_note("Train (whole set) and test loss are measured every "
+                          "train.eval_every steps; 'batch' is each step's own batch.")
         self._table_fn = lambda: (["step", "batch_loss", "train_loss", "test_loss", "train_acc_pct",
                         "test_acc_pct"], np.column_stack([steps, loss, tl, vl, ta, va]).tolist())
         if rerange:
