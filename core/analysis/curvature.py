@@ -3,10 +3,14 @@
 Indicators
 - λ_max against the stability limit of the optimizer: plain gradient descent on a quadratic
   diverges along the top eigenvector when λ_max > 2/lr (heavy-ball momentum β: 2(1+β)/lr). Within
-  10% below the limit is the "edge of stability" (Cohen et al. 2021), where full-batch training
-  tends to hover.
-- Saddle: λ_min < 0 by more than noise, where noise = max(saddle_rel·|λ_max|, 3 × Lanczos residual
-  bound of λ_min, 1e-6).
+  10% of the limit is the "edge of stability" (Cohen et al. 2021): full-batch training drives
+  λ_max up to the limit and then hovers there, just above it, while the loss still falls
+  (non-monotonically). More than 10% above the limit: unstable.
+- Saddle: λ_min < 0 by more than noise. λ_min = vᵀHv is a mean over the evaluation examples of
+  each example's curvature along v, so its sampling standard error SE is known (see
+  `curvature_spread`); noise = max(3·SE, 3 × Lanczos residual bound, saddle_rel·|λ_max|, 1e-6).
+  At zero initialization λ_min ≈ −λ_max lies ~15 SE below 0; the small negative λ_min of trained
+  nets (a few % of λ_max) is usually within 2 SE, i.e. the data cannot tell it from 0.
 - Plateau: gradient norm and curvature both tiny (‖g‖ < grad_tol and max|λ| < curv_tol).
 """
 
@@ -20,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from core.analysis.hessian import (
     Density,
     HessianOperator,
+    curvature_spread,
     extreme_eigenpairs,
     hutchinson_trace,
     spectral_density,
@@ -34,10 +39,11 @@ ADAPTIVE = ("rmsprop", "adam", "adamw")
 class Thresholds:
     """When the readout calls a point a saddle, a plateau or the edge of stability."""
 
-    saddle_rel: float = 0.05     # |λ_min| must exceed this fraction of λ_max
+    saddle_sigmas: float = 3.0   # |λ_min| must exceed this many sampling standard errors
+    saddle_rel: float = 0.01     # … and this fraction of λ_max
     grad_tol: float = 1e-3
     curv_tol: float = 1e-2
-    edge_fraction: float = 0.9   # λ_max ≥ this × limit: edge of stability
+    edge_band: float = 0.1       # |λ_max / limit − 1| ≤ this: edge of stability
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class CurvatureReport:
     top_eigenvalues: list[float]
     lambda_max: float
     lambda_min: float
+    lambda_min_stderr: float     # sampling standard error of λ_min over the evaluation examples
+    saddle_noise: float          # λ_min must be below −saddle_noise for "saddle"
     residuals: dict
     trace: float
     trace_stderr: float
@@ -89,31 +97,39 @@ def stability_limit(lr: float, optimizer: str = "sgd", momentum: float = 0.0) ->
     return 2 / lr
 
 
+def saddle_noise(lambda_max: float, min_residual: float = 0.0, min_stderr: float = 0.0,
+                 thresholds: Thresholds = Thresholds()) -> float:
+    """How far below 0 λ_min must lie to count as a saddle (see the module docstring)."""
+    th = thresholds
+    se = min_stderr if math.isfinite(min_stderr) else 0.0
+    return max(th.saddle_sigmas * se, 3 * min_residual, th.saddle_rel * abs(lambda_max), 1e-6)
+
+
 def classify(lambda_max: float, lambda_min: float, grad_norm: float, limit: float,
-             min_residual: float = 0.0,
+             min_residual: float = 0.0, min_stderr: float = 0.0,
              thresholds: Thresholds = Thresholds()) -> tuple[str, list[str], str]:
     """(status, every flag that holds, a plain-words message) for these numbers."""
     th = thresholds
     flags = []
-    if math.isfinite(limit) and lambda_max > limit:
+    if math.isfinite(limit) and lambda_max > (1 + th.edge_band) * limit:
         flags.append("unstable")
-    noise = max(th.saddle_rel * abs(lambda_max), 3 * min_residual, 1e-6)
+    noise = saddle_noise(lambda_max, min_residual, min_stderr, th)
     if lambda_min < -noise:
         flags.append("saddle")
     if grad_norm < th.grad_tol and max(abs(lambda_max), abs(lambda_min)) < th.curv_tol:
         flags.append("plateau")
-    if math.isfinite(limit) and th.edge_fraction * limit <= lambda_max <= limit:
+    if math.isfinite(limit) and abs(lambda_max / limit - 1) <= th.edge_band:
         flags.append("edge_of_stability")
     status = next((s for s in STATUSES if s in flags), "stable")
     words = {
-        "unstable": f"λ_max = {lambda_max:.3g} is above the stability limit {limit:.3g} (2/lr for "
-                    "plain SGD): gradient descent overshoots along the sharpest direction",
-        "saddle": f"λ_min = {lambda_min:.3g} < 0: a saddle, the loss curves down along some "
-                  "direction; gradient descent escapes it only slowly",
+        "unstable": f"λ_max = {lambda_max:.3g} is well above the stability limit {limit:.3g} (2/lr "
+                    "for plain SGD): gradient descent overshoots along the sharpest direction",
+        "saddle": f"λ_min = {lambda_min:.3g} < 0 beyond noise ({noise:.2g}): a saddle, the loss "
+                  "curves down along some direction; gradient descent leaves it only slowly",
         "plateau": f"gradient ({grad_norm:.2g}) and curvature ({lambda_max:.2g}) are both tiny: a "
                    "plateau, steps make almost no progress",
-        "edge_of_stability": f"λ_max = {lambda_max:.3g} is just below the stability limit "
-                             f"{limit:.3g}: the edge of stability",
+        "edge_of_stability": f"λ_max = {lambda_max:.3g} sits at the stability limit {limit:.3g}: "
+                             "the edge of stability, where full-batch training hovers",
         "stable": f"λ_max = {lambda_max:.3g} is below the stability limit {limit:.3g} and no "
                   "direction curves down: a stable basin",
     }
@@ -141,15 +157,21 @@ def curvature_report(problem: LossProblem, k: int = 3, split: str = "train",
                   if hutchinson_samples > 0 else (float("nan"), float("nan")))
     dens = spectral_density(op, seed=seed, should_stop=should_stop, progress=stage(2)) \
         if density else None
+    try:
+        _, se = curvature_spread(problem, eig.min_vector, split)
+    except (RuntimeError, NotImplementedError):     # an op without forward-mode AD
+        se = float("nan")
     limit = stability_limit(problem.lr, problem.optimizer, problem.momentum)
     status, flags, message = classify(eig.top_values[0], eig.min_value, op.grad_norm, limit,
-                                      eig.min_residual, thresholds)
+                                      eig.min_residual, se, thresholds)
     notes = list(problem.notes)
     if problem.optimizer in ADAPTIVE:
         notes.append(f"{problem.optimizer} rescales each parameter's step, so 2/lr is only a guide")
     return CurvatureReport(
         step=problem.step, loss=op.loss, grad_norm=op.grad_norm,
         top_eigenvalues=eig.top_values, lambda_max=eig.top_values[0], lambda_min=eig.min_value,
+        lambda_min_stderr=se,
+        saddle_noise=saddle_noise(eig.top_values[0], eig.min_residual, se, thresholds),
         residuals={"top": eig.top_residuals, "min": eig.min_residual},
         trace=trace, trace_stderr=err, lr=problem.lr,
         two_over_lr=2 / problem.lr if problem.lr > 0 else float("nan"),

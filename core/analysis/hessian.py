@@ -5,21 +5,30 @@
 - `lanczos`: Lanczos with full reorthogonalisation; its Ritz values converge to both ends of the
   spectrum at once, so one run gives the top-k eigenvalues and λ_min with residual bounds.
 - `hutchinson_trace`: tr H ≈ mean of vᵀHv over Rademacher v, with its standard error.
+- `curvature_spread`: vᵀHv along one direction and its standard error over the data sample.
 - `spectral_density`: stochastic Lanczos quadrature (Ghorbani et al. 2019; PyHessian).
 All in eval mode on the problem's fixed evaluation subset, cancellable between products.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from core.analysis.landscape_problem import LossProblem
+from core.analysis.landscape_problem import LossProblem, per_example_loss
 from core.analysis.landscape_space import Cancelled, LandscapeError
+
+# Forward-mode AD loads torch's jvp decompositions on first use, and that module calls the
+# deprecated torch.jit.script (a DeprecationWarning in every process). Load it here, quietly.
+with warnings.catch_warnings(), contextlib.suppress(ImportError):
+    warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*torch.jit.script")
+    import torch._decomp.decompositions_for_jvp  # noqa: F401
 
 Stop = Callable[[], bool] | None
 Report = Callable[[float], None] | None
@@ -201,6 +210,31 @@ def hutchinson_trace(op: HessianOperator, samples: int = 32, seed: int = 0, batc
     a = np.asarray(vals)
     err = float(a.std(ddof=1) / math.sqrt(len(a))) if len(a) > 1 else float("nan")
     return float(a.mean()), err
+
+
+def curvature_spread(problem: LossProblem, v: torch.Tensor, split: str = "train",
+                     ) -> tuple[float, float]:
+    """vᵀHv and its sampling standard error over the evaluation examples.
+
+    The loss is a mean over examples, so vᵀHv is the mean of each example's curvature
+    d²ℓ_i(θ + tv)/dt² at t = 0 (forward-over-forward mode, one batched pass); their standard
+    deviation / √N says how much vᵀHv would change with another sample of the data, which is
+    the noise a negative λ_min must exceed to count as a saddle."""
+    x, y = problem.split(split)
+    v = v / v.norm().clamp_min(1e-30)
+    theta = problem.theta
+
+    def per_example(t):
+        return per_example_loss(problem.forward(theta + t * v, x), y, problem.loss_kind)
+
+    def slope(t):
+        return torch.func.jvp(per_example, (t,), (torch.ones_like(t),))[1]
+
+    t0 = torch.zeros((), device=theta.device)
+    curv = torch.func.jvp(slope, (t0,), (torch.ones_like(t0),))[1].double()
+    n = curv.numel()
+    err = float(curv.std() / math.sqrt(n)) if n > 1 else float("nan")
+    return float(curv.mean()), err
 
 
 @dataclass(frozen=True)

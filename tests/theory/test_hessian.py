@@ -11,6 +11,7 @@ from core.analysis.curvature import Thresholds, classify, curvature_report, stab
 from core.analysis.directions import hessian_directions
 from core.analysis.hessian import (
     HessianOperator,
+    curvature_spread,
     extreme_eigenpairs,
     hutchinson_trace,
     spectral_density,
@@ -118,6 +119,7 @@ def test_zero_initialised_tanh_net_is_a_saddle():
     assert rep.lambda_min == pytest.approx(dense[0], rel=0.01)
     assert rep.lambda_min < -0.1 * rep.lambda_max
     assert rep.status == "saddle"
+    assert rep.lambda_min < -5 * rep.lambda_min_stderr
 
 
 def test_plateau_is_flagged():
@@ -142,8 +144,7 @@ def test_lambda_max_against_two_over_lr_predicts_gradient_descent():
     lam = extreme_eigenpairs(pb, k=1).top_values[0]
     for factor, diverges in ((0.95, False), (1.05, True)):
         lr = factor * 2 / lam
-        status, _, _ = classify(lam, 0.0, 1.0, stability_limit(lr))
-        assert (status == "unstable") == diverges
+        assert (lam > stability_limit(lr)) == diverges
         m = nn.Linear(3, 1)
         opt = torch.optim.SGD(m.parameters(), lr=lr)
         losses = []
@@ -155,6 +156,9 @@ def test_lambda_max_against_two_over_lr_predicts_gradient_descent():
             losses.append(loss.item())
         assert (losses[-1] > losses[0]) == diverges
     assert classify(0.95 * 20, 0.0, 1.0, 20.0)[0] == "edge_of_stability"
+    assert classify(1.05 * 20, 0.0, 1.0, 20.0)[0] == "edge_of_stability"
+    assert classify(1.2 * 20, 0.0, 1.0, 20.0)[0] == "unstable"
+    assert classify(0.5 * 20, 0.0, 1.0, 20.0)[0] == "stable"
 
 
 def test_stability_limits_and_thresholds():
@@ -164,3 +168,22 @@ def test_stability_limits_and_thresholds():
     th = Thresholds(saddle_rel=0.5)
     assert classify(10.0, -1.0, 1.0, 100.0, thresholds=th)[0] == "stable"
     assert classify(10.0, -1.0, 1.0, 100.0)[0] == "saddle"
+    # Within three standard errors of 0, a negative λ_min is not evidence of a saddle.
+    assert classify(10.0, -1.0, 1.0, 100.0, min_stderr=0.5)[0] == "stable"
+    assert classify(10.0, -1.0, 1.0, 100.0, min_stderr=0.2)[0] == "saddle"
+
+
+def test_curvature_spread_is_the_rayleigh_quotient_with_its_sampling_error():
+    """vᵀHv from per-example second derivatives equals the Hessian-vector product's, and its
+    standard error matches the spread of vᵀH_i v computed example by example."""
+    pb = tiny_problems()["mlp_tanh"]
+    v = torch.randn(pb.space.numel, generator=torch.Generator().manual_seed(4))
+    v = v / v.norm()
+    mean, se = curvature_spread(pb, v)
+    assert mean == pytest.approx(float(v @ HessianOperator(pb)(v)), rel=1e-4)
+    x, y = pb.split("train")
+    each = []
+    for i in range(len(x)):
+        one = LossProblem.from_model(pb.model, "cross_entropy", {"train": (x[i:i + 1], y[i:i + 1])})
+        each.append(float(v @ HessianOperator(one)(v)))
+    assert se == pytest.approx(np.std(each, ddof=1) / np.sqrt(len(each)), rel=1e-3)
