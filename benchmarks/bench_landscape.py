@@ -1,6 +1,6 @@
 """Benchmark: a 41 × 41 loss landscape of the default model, batched against the naive loop.
 
-    python -m benchmarks.bench_landscape [--grid 41] [--subset 256] [--threads N] [--device cpu]
+    python -m benchmarks.bench_landscape [--grid 41] [--subset 256] [--threads 1,2] [--device cpu]
 
 All in one process, interleaved round by round so that a busy machine slows every contender alike
 (best of --rounds is reported):
@@ -11,6 +11,10 @@ All in one process, interleaved round by round so that a busy machine slows ever
 Then a live run: one thread trains while another refreshes the landscape as often as it can,
 reporting the refresh rate and the training speed with and without it.
 
+Each thread count in --threads gets its own rounds, reference included (torch's thread setting
+applies to the calling thread). The load average is printed: other processes on the machine slow
+the small products of the naive and batched paths far more than the large reference matmul.
+
 Targets (issue 4): fast path ≥ 50% of the reference GFLOP/s and ≤ 1 s per 41 × 41 grid on a
 CPU; on a GPU, batched ≥ 10× faster than the naive loop.
 """
@@ -18,6 +22,7 @@ CPU; on a GPU, batched ≥ 10× faster than the naive loop.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import threading
 import time
@@ -108,12 +113,49 @@ def live(cfg: ExperimentConfig, grid: int, subset: int, seconds: float, threads:
             float("nan"), "steps_per_s_alone": alone, "steps_per_s_with_refresh": steps[0] / dt}
 
 
+def compare(pb, dirs, grid: int, rounds: int, ref_size: int) -> dict:
+    """Best times of every path and the reference, interleaved round by round."""
+    device = pb.device
+    best = {"reference": 0.0, "naive": float("inf"), "vmap": float("inf"), "fast": float("inf")}
+    fast_times, jobs = [], {}
+    time_job(pb, dirs, 5, "fast")                   # warm-up
+    for r in range(rounds):
+        best["reference"] = max(best["reference"], reference_rate(device, ref_size))
+        for path in ("naive", "vmap", "fast") if r < 3 else ("fast",):
+            dt, jobs[path] = time_job(pb, dirs, grid, path)
+            best[path] = min(best[path], dt)
+            if path == "fast":
+                fast_times.append(dt)
+    return {"best": best, "jobs": jobs, "fast_median": statistics.median(fast_times)}
+
+
+def report(c: dict, grid: int, ref_size: int, device: torch.device) -> None:
+    best, jobs = c["best"], c["jobs"]
+    flops = jobs["fast"].result.flops
+    ref = best["reference"]
+    cen = jobs["fast"].result.centre_loss["train"]
+    for path in ("naive", "vmap", "fast"):
+        res = jobs[path].result
+        gf = flops / best[path]
+        print(f"  {path:>6}: {best[path] * 1e3:8.1f} ms  {gf / 1e9:6.1f} GFLOP/s  "
+              f"{gf / ref:6.1%} of reference  (×{best['naive'] / best[path]:.1f} vs naive; "
+              f"centre {res.losses['train'][grid // 2, grid // 2]:.6f} vs {cen:.6f})")
+    frac = flops / best["fast"] / ref
+    print(f"  reference {ref_size}² fp32 matmul: {ref / 1e9:.1f} GFLOP/s; grid "
+          f"{flops / 1e9:.2f} GFLOP; fast path median {c['fast_median'] * 1e3:.1f} ms")
+    print(f"  targets: ≥50% of reference: {'met' if frac >= 0.5 else 'NOT met'} ({frac:.0%}); "
+          f"≤1 s per grid: {'met' if best['fast'] <= 1 else 'NOT met'} ({best['fast']:.3f} s)"
+          + (f"; ≥10× over naive: {'met' if best['naive'] / best['fast'] >= 10 else 'NOT met'}"
+             if device.type == "cuda" else ""))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--grid", type=int, default=41)
     ap.add_argument("--subset", type=int, default=DEFAULT_SUBSET)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=torch.get_num_threads())
+    ap.add_argument("--threads", default=f"1,{os.cpu_count() or 1}",
+                    help="comma-separated torch thread counts to measure (default 1 and all cores)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--ref-size", type=int, default=2048)
     ap.add_argument("--train-steps", type=int, default=200)
@@ -124,47 +166,26 @@ def main() -> None:
     tr = Trainer(cfg)
     for _ in range(args.train_steps):
         tr.step()
-    torch.set_num_threads(args.threads)      # after the Trainer: it sets its own policy
     device = tr.device
     pb = LossProblem.from_trainer(tr, subset=args.subset, splits=("train",))
     dirs = random_directions(pb, 2, "filter", seed=0)
     grid = args.grid
-    print(f"device {device}, torch threads {torch.get_num_threads()}, default model "
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"device {device}, {os.cpu_count()} cores, load average {load:.1f}; default model "
           f"({pb.space.numel} parameters), {grid}×{grid} grid, {len(pb.split('train')[0])} "
           f"evaluation examples, step {tr.step_count}")
-
-    best = {"reference": 0.0, "naive": float("inf"), "vmap": float("inf"), "fast": float("inf")}
-    fast_times = []
-    jobs = {}
-    time_job(pb, dirs, 5, "fast")                   # warm-up
-    for r in range(args.rounds):
-        best["reference"] = max(best["reference"], reference_rate(device, args.ref_size))
-        for path in ("naive", "vmap", "fast") if r < 3 else ("fast",):
-            dt, jobs[path] = time_job(pb, dirs, grid, path)
-            best[path] = min(best[path], dt)
-            if path == "fast":
-                fast_times.append(dt)
-    flops = jobs["fast"].result.flops
-    ref = best["reference"]
-    cen = jobs["fast"].result.centre_loss["train"]
-    for path in ("naive", "vmap", "fast"):
-        res = jobs[path].result
-        gf = flops / best[path]
-        print(f"{path:>6}: {best[path] * 1e3:8.1f} ms  {gf / 1e9:7.1f} GFLOP/s  "
-              f"{gf / ref:6.1%} of reference  (×{best['naive'] / best[path]:.1f} vs naive; "
-              f"centre {res.losses['train'][grid // 2, grid // 2]:.6f} vs {cen:.6f})")
-    print(f"reference {args.ref_size}² fp32 matmul: {ref / 1e9:.1f} GFLOP/s; grid "
-          f"{flops / 1e9:.2f} GFLOP; fast path median {statistics.median(fast_times) * 1e3:.1f} ms")
-    frac = flops / best["fast"] / ref
-    print(f"targets: ≥50% of reference: {'met' if frac >= 0.5 else 'NOT met'} ({frac:.0%}); "
-          f"≤1 s per grid: {'met' if best['fast'] <= 1 else 'NOT met'} ({best['fast']:.3f} s)"
-          + (f"; ≥10× over naive: {'met' if best['naive'] / best['fast'] >= 10 else 'NOT met'}"
-             if device.type == "cuda" else ""))
+    threads = sorted({int(t) for t in args.threads.split(",") if t.strip()})
+    for n in threads:
+        torch.set_num_threads(n)      # after the Trainer: it sets its own policy
+        print(f"torch threads {n}:")
+        report(compare(pb, dirs, grid, args.rounds, args.ref_size), grid, args.ref_size, device)
     if args.live_seconds > 0:
-        lv = live(cfg, grid, args.subset, args.live_seconds, args.threads)
-        print(f"live: landscape refresh {lv['refresh_hz']:.1f} Hz (median frame "
-              f"{lv['frame_s'] * 1e3:.0f} ms) while training {lv['steps_per_s_with_refresh']:.0f} "
-              f"steps/s (alone: {lv['steps_per_s_alone']:.0f} steps/s)")
+        for n in threads:
+            lv = live(cfg, grid, args.subset, args.live_seconds, n)
+            print(f"live, landscape worker with {n} thread(s), trainer with 1: refresh "
+                  f"{lv['refresh_hz']:.1f} Hz (median frame {lv['frame_s'] * 1e3:.0f} ms) while "
+                  f"training {lv['steps_per_s_with_refresh']:.0f} steps/s (alone: "
+                  f"{lv['steps_per_s_alone']:.0f} steps/s)")
 
 
 if __name__ == "__main__":

@@ -38,9 +38,15 @@ PATHS = ("auto", "fast", "vmap", "naive")
 MAX_GRID = 401
 MEMORY_BUDGET = 256 * 2**20
 # The fast path's chunk: activations of this many bytes stay in cache between layers.
-FAST_CHUNK_BYTES = 2 * 2**20
-# Conservative sustained rates for the time estimate when no measured rate is given (FLOP/s).
-DEFAULT_RATE = {"cpu": 15e9, "cuda": 2e12, "mps": 3e11}
+# The fast path's chunk on a CPU: one layer's activations for the chunk take about this many
+# bytes, so they stay in the L2 cache between a layer's product and its activation (measured
+# best at 1–2 MB here); GPUs take the whole memory budget instead.
+FAST_CHUNK_BYTES = 3 * 2**19
+# Typical sustained matmul rates (FLOP/s) per device and path, for the time estimate when the
+# caller has no measured rate (e.g. a previous result's gflops × 1e9).
+DEFAULT_RATE = {("cpu", "fast"): 30e9, ("cpu", "vmap"): 8e9, ("cpu", "naive"): 4e9,
+                ("cuda", "fast"): 2e12, ("cuda", "vmap"): 1e12, ("cuda", "naive"): 2e10,
+                ("mps", "fast"): 3e11, ("mps", "vmap"): 1.5e11, ("mps", "naive"): 5e9}
 
 
 @dataclass(frozen=True)
@@ -152,9 +158,8 @@ class LandscapeJob:
         """Cost before computing; `rate` (FLOP/s) e.g. from a previous result's gflops × 1e9."""
         n = len(self._x)
         flops = float(self.points * n * self._flops_per_example)
-        rate = rate or DEFAULT_RATE.get(self.problem.device.type, DEFAULT_RATE["cpu"])
-        if self.path == "naive":
-            rate = rate / 4     # small unbatched products run well below the matmul rate
+        dev = self.problem.device.type
+        rate = rate or DEFAULT_RATE.get((dev, self.path), DEFAULT_RATE[("cpu", self.path)])
         mem = 4 * self.chunk * n * self._act + 4 * self.chunk * self.problem.space.numel
         return CostEstimate(self.points, self.points * len(self.splits), n, flops,
                             flops / rate, rate, int(mem), self.chunk, self.path)
@@ -168,9 +173,10 @@ class LandscapeJob:
     def _chunk(self, act_floats: int, budget: int) -> int:
         n = len(self._x)
         per_point = 4 * n * act_floats + 4 * self.problem.space.numel
-        if self.path == "fast":
-            budget = min(budget, FAST_CHUNK_BYTES)
-        return int(max(1, min(self.points, budget // max(per_point, 1))))
+        chunk = budget // max(per_point, 1)
+        if self.path == "fast" and self.problem.device.type == "cpu":
+            chunk = min(chunk, FAST_CHUNK_BYTES // (4 * n * self.fast.max_width()))
+        return int(max(1, min(self.points, chunk)))
 
     # ---- running --------------------------------------------------------------------------
     def coefficients(self) -> torch.Tensor:

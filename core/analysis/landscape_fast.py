@@ -127,43 +127,41 @@ class FastMLP:
                   x: torch.Tensor, ws: Workspace | None = None) -> torch.Tensor:
         """Outputs as (P, C, N): examples last, so the loss reduces along contiguous memory.
 
-        A plain chain of tanh layers on a CPU keeps s = σ(2a) = (tanh(a) + 1)/2 between layers
-        instead of tanh(a), and folds the affine rest into the next layer's weights (W tanh(a) + b
-        = 2Ws + (b − W·1)) and the factor 2 of σ(2a) into the layer before: tanh costs one sigmoid
-        pass. Points whose signal is too small for that (see tanh_) keep tanh(a); `half` marks
-        per point which form the current activations hold."""
+        Plain tanh chains on a CPU take the folded forward (see _folded_forward); the points it
+        hands back, and every other net, take the general forward."""
         ws = ws if ws is not None else Workspace()
-        if self._all_foldable(x):
-            out = self._folded_forward(theta, V, coeffs, x, ws)
-            if out is not None:
-                return out
+        if not self._all_foldable(x):
+            return self._general_forward(theta, V, coeffs, x, ws)
+        out, slow = self._folded_forward(theta, V, coeffs, x, ws)
+        if slow.numel():
+            out[slow] = self._general_forward(theta, V, coeffs[slow], x, ws)
+        return out
+
+    def _general_forward(self, theta, V, coeffs, x, ws: Workspace):
+        """Any supported net, layer by layer with batched products; tanh by tanh_."""
         P, N = coeffs.shape[0], x.shape[0]
         flat = torch.addmm(theta, coeffs, V, out=ws.get("flat", (P, theta.numel()), theta))
         xs = x.expand(P, *x.shape)
         dense = self.skip == "dense"
-        h, half, seen = xs, None, [xs]
+        h, seen = xs, [xs]
         for i, layer in enumerate(self.layers):
-            fold = self._foldable(layer, x)
-            scale = 2.0 if fold else 1.0
             # Dense nets keep every earlier output, so they get fresh tensors, not scratch.
             out = None if dense else ws.get("b" if ws.holds("a", h) else "a",
                                             (P, N, layer.lin.out_features), x)
             if i == 0:
-                pre = self._first_linear(layer.lin, theta, V, coeffs, flat, x, out, scale)
+                pre = self._first_linear(layer.lin, theta, V, coeffs, flat, x, out)
             else:
-                inp = torch.cat(seen, dim=-1) if dense else h
-                pre = self._linear(layer.lin, flat, inp, out, scale, half)
-            if fold:
-                z, half = _sigmoid_or_tanh(pre)
-            else:
-                z, half = self._finish(layer, pre, flat), None
+                pre = self._linear(layer.lin, flat, torch.cat(seen, -1) if dense else h, out)
+            z = self._finish(layer, pre, flat)
             h = z.add_(h) if self.skip == "residual" and i else z
             seen.append(h)
-        return self._linear_t(self.out, flat, h, half)
+        return self._linear_t(self.out, flat, h)
 
     def _all_foldable(self, x: torch.Tensor) -> bool:
-        return bool(self.layers) and all(self._foldable(layer, x) and layer.lin.b is not None
-                                         for layer in self.layers) and self.out.b is not None
+        return (self.skip == "none" and bool(self.layers) and x.device.type == "cpu"
+                and x.dtype == torch.float32 and self.out.b is not None
+                and all(layer.norm is None and isinstance(layer.act, nn.Tanh)
+                        and layer.lin.b is not None for layer in self.layers))
 
     def _folded_params(self, B: torch.Tensor) -> torch.Tensor:
         """The weights the folded forward multiplies with, for rows B (m, n) of θ or V.
@@ -183,48 +181,61 @@ class FastMLP:
         return out
 
     def _folded_forward(self, theta, V, coeffs, x, ws: Workspace):
-        """The all-σ forward with pre-folded weights (a handful of ops per layer), or None when
-        some point's signal is too small for σ(2a) (the general forward then redoes the chunk)."""
+        """A plain tanh chain with tanh(a) = 2σ(2a) − 1 at one sigmoid pass per layer.
+
+        Between layers the activations are kept as s = σ(2a) = (tanh(a) + 1)/2; the affine rest
+        goes into the next layer's weights (W tanh(a) + b = 2Ws + (b − W·1)) and the factor 2 of
+        σ(2a) into the layer before, all pre-folded into θ and V (_folded_params). σ(2a) carries
+        an absolute error ~1e-7 near s = ½, so a point whose layer signal has RMS < 0.1 (see
+        tanh_) drops out of the chunk there; returns the outputs (P, C, N) and the indices of
+        the dropped points, whose rows the caller fills from the general forward."""
         key = (theta.data_ptr(), theta._version, V.data_ptr(), V._version, id(self))
         basis = ws.memo("folded", key, lambda: self._folded_params(torch.cat([theta[None], V])))
         P, N = coeffs.shape[0], x.shape[0]
         flat = torch.addmm(basis[0], coeffs, basis[1:], out=ws.get("flat", (P, theta.numel()),
                                                                       theta))
+        alive = None                     # indices of the points still in the chunk (None: all)
         h = None
         for i, layer in enumerate(self.layers):
             ln = layer.lin
-            out = ws.get("b" if ws.holds("a", h) else "a", (P, N, ln.out_features), x)
+            p = flat.shape[0]
+            out = ws.get("b" if ws.holds("a", h) else "a", (p, N, ln.out_features), x)
             if i == 0:
-                pre = self._first_linear(ln, basis[0], basis[1:], coeffs, flat, x, out, 1.0)
+                pre = self._first_linear(ln, basis[0], basis[1:], coeffs, flat, x, out)
             else:
-                W = flat[:, ln.w].view(P, ln.out_features, ln.in_features)
+                W = flat[:, ln.w].view(p, ln.out_features, ln.in_features)
                 pre = torch.baddbmm(flat[:, ln.b][:, None, :], h, W.transpose(1, 2), out=out)
-            if float(_rms(pre).min()) < 2 * _FAST_TANH_MIN_RMS:
-                return None
+            ok = _rms(pre) >= 2 * _FAST_TANH_MIN_RMS
+            if not bool(ok.all()):
+                keep = ok.nonzero().squeeze(1)
+                alive = keep if alive is None else alive[keep]
+                pre, flat = pre.index_select(0, keep), flat.index_select(0, keep)
             h = pre.sigmoid_()
         o = self.out
-        W = flat[:, o.w].view(P, o.out_features, o.in_features)
-        return torch.baddbmm(flat[:, o.b][:, :, None], W, h.transpose(1, 2))
+        W = flat[:, o.w].view(flat.shape[0], o.out_features, o.in_features)
+        res = torch.baddbmm(flat[:, o.b][:, :, None], W, h.transpose(1, 2))
+        if alive is None:
+            return res, torch.zeros(0, dtype=torch.long, device=res.device)
+        full = res.new_empty(P, o.out_features, N)
+        full[alive] = res
+        mask = torch.ones(P, dtype=torch.bool, device=res.device)
+        mask[alive] = False
+        return full, mask.nonzero().squeeze(1)
 
-    def _foldable(self, layer: _Layer, x: torch.Tensor) -> bool:
-        return (self.skip == "none" and layer.norm is None and isinstance(layer.act, nn.Tanh)
-                and x.device.type == "cpu" and x.dtype == torch.float32)
-
-    def _first_linear(self, ln: _Linear, theta, V, coeffs, flat, x, out, scale):
-        """x W_pᵀ + b_p (times scale) for all points.
+    def _first_linear(self, ln: _Linear, theta, V, coeffs, flat, x, out):
+        """x W_pᵀ + b_p for all points (θ, V and flat may be folded ones).
 
         With more inputs than directions + 1 it pays to use linearity in (α, β): the 1 + k
         shared products U₀ = xWᵀ + b, U_i = xD_iᵀ + d_i combine as U₀ + Σ c_i U_i (a few passes
         over the output instead of N·d·J multiply-adds per point)."""
         k = V.shape[0]
         if ln.in_features <= k + 1:
-            return self._linear(ln, flat, x.expand(coeffs.shape[0], *x.shape), out, scale, None)
+            return self._linear(ln, flat, x.expand(coeffs.shape[0], *x.shape), out)
         basis = torch.cat([theta[None], V])
         W = basis[:, ln.w].reshape(k + 1, ln.out_features, ln.in_features)
         U = torch.matmul(x, W.transpose(1, 2))                   # (1 + k, N, J)
         if ln.b is not None:
             U += basis[:, ln.b][:, None, :]
-        U *= scale
         c = coeffs[:, :, None, None]
         out = torch.mul(U[1][None], c[:, 0], out=out)
         out += U[0]
@@ -233,33 +244,20 @@ class FastMLP:
         return out
 
     @staticmethod
-    def _weights(ln: _Linear, flat, scale: float, half: torch.Tensor | None):
-        """scale·W_p (P, J, K) and scale·b_p (P, J) as the layer sees them. Where `half` is 1 the
-        input holds s = (a + 1)/2 instead of a, and W a + b = 2 W s + (b − W·1)."""
-        P = flat.shape[0]
-        W = flat[:, ln.w].view(P, ln.out_features, ln.in_features)
-        b = flat[:, ln.b] if ln.b is not None else None
-        if half is None:
-            return (W, b) if scale == 1 else (W * scale, None if b is None else b * scale)
-        rowsum = W.sum(-1)
-        f = scale * (1 + half)
-        b = -scale * half[:, None] * rowsum if b is None else \
-            scale * b - (scale * half)[:, None] * rowsum
-        return W * f[:, None, None], b
-
-    def _linear(self, ln: _Linear, flat, h, out=None, scale=1.0, half=None):
-        """scale·(a W_pᵀ + b_p) as (P, N, J), where h holds a (or s, see _weights)."""
-        W, b = self._weights(ln, flat, scale, half)
-        if b is None:
+    def _linear(ln: _Linear, flat, h, out=None):
+        """h W_pᵀ + b_p as (P, N, J)."""
+        W = flat[:, ln.w].view(flat.shape[0], ln.out_features, ln.in_features)
+        if ln.b is None:
             return torch.bmm(h, W.transpose(1, 2), out=out)
-        return torch.baddbmm(b[:, None, :], h, W.transpose(1, 2), out=out)
+        return torch.baddbmm(flat[:, ln.b][:, None, :], h, W.transpose(1, 2), out=out)
 
-    def _linear_t(self, ln: _Linear, flat, h, half):
-        """(W_p a_pᵀ + b_p) as (P, C, N): the output layer, examples last."""
-        W, b = self._weights(ln, flat, 1.0, half)
-        if b is None:
+    @staticmethod
+    def _linear_t(ln: _Linear, flat, h):
+        """W_p hᵀ + b_p as (P, C, N): the output layer, examples last."""
+        W = flat[:, ln.w].view(flat.shape[0], ln.out_features, ln.in_features)
+        if ln.b is None:
             return torch.bmm(W, h.transpose(1, 2))
-        return torch.baddbmm(b[:, :, None], W, h.transpose(1, 2))
+        return torch.baddbmm(flat[:, ln.b][:, :, None], W, h.transpose(1, 2))
 
     @staticmethod
     def _finish(layer: _Layer, pre, flat):
@@ -288,6 +286,10 @@ class FastMLP:
         """Multiply-adds × 2 of one example's forward (the standard FLOP count)."""
         lins = [layer.lin for layer in self.layers] + [self.out]
         return sum(2 * ln.in_features * ln.out_features for ln in lins)
+
+    def max_width(self) -> int:
+        """The widest layer output (units) of the net."""
+        return max([layer.lin.out_features for layer in self.layers] + [self.out.out_features])
 
     def activation_floats(self) -> int:
         """Floats of activations one example keeps alive at once (for chunk sizing)."""
@@ -334,20 +336,6 @@ def _rms(h: torch.Tensor) -> torch.Tensor:
     a statistic: a quarter of the cost of a full pass for the default subset)."""
     h = h[:, :64]
     return torch.linalg.vector_norm(h, dim=(1, 2)) / (h.shape[1] * h.shape[2]) ** 0.5
-
-
-def _sigmoid_or_tanh(pre2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Given 2a (a = pre-activations), in place: σ(2a) = (tanh(a) + 1)/2 at the points whose
-    signal is large enough for that form's absolute error (see tanh_), tanh(a) at the others;
-    returns the tensor and the per-point mask (1.0 where it holds σ(2a))."""
-    fast = _rms(pre2) >= 2 * _FAST_TANH_MIN_RMS
-    if bool(fast.all()):
-        return pre2.sigmoid_(), fast.to(pre2.dtype)
-    slow = (~fast).nonzero().squeeze(1)
-    t = pre2.index_select(0, slow).mul_(0.5).tanh_()
-    pre2.sigmoid_()
-    pre2.index_copy_(0, slow, t)
-    return pre2, fast.to(pre2.dtype)
 
 
 def tanh_(h: torch.Tensor) -> torch.Tensor:

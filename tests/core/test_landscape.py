@@ -192,7 +192,8 @@ def test_linear_model_with_mse_is_exactly_quadratic():
 
 
 def test_fast_tanh_forms_agree_with_torch_tanh():
-    """σ(2a)-folded, per-point mixed and torch.tanh forward passes give the same losses."""
+    """Folded σ(2a), chunks where some points drop out to the general forward, and torch.tanh
+    give the same losses."""
     import core.analysis.landscape_fast as lf
 
     tr = trained({"model": {"depth": 4}, "init": {"scale": 0.6}}, 3)
@@ -202,12 +203,14 @@ def test_fast_tanh_forms_agree_with_torch_tanh():
     ref = compute_landscape(pb, dirs, grid=9, span=3.0, path="vmap").losses["train"]
     fast = compute_landscape(pb, dirs, grid=9, span=3.0, path="fast", chunk=7).losses["train"]
     np.testing.assert_allclose(fast, ref, rtol=1e-5)
-    h = torch.randn(3, 40, 8) * torch.tensor([1.0, 0.01, 3.0])[:, None, None]
-    z, half = lf._sigmoid_or_tanh(2 * h.clone())
-    assert half.tolist() == [1.0, 0.0, 1.0]
-    torch.testing.assert_close(torch.where(half[:, None, None] > 0, 2 * z - 1, z), torch.tanh(h),
-                               rtol=1e-5, atol=3e-7)
-    torch.testing.assert_close(lf.tanh_(h.clone()), torch.tanh(h), rtol=1e-5, atol=3e-7)
+    fast_mlp = lf.FastMLP.compile(pb.model, pb.space)
+    x = pb.split("train")[0]
+    c = torch.tensor([[0.0, 0.0], [3.0, 3.0], [-3.0, 3.0], [0.1, -0.2]])
+    _, slow = fast_mlp._folded_forward(pb.theta, dirs.vectors, c, x, lf.Workspace())
+    assert 0 < len(slow) < len(c)                                  # a mixed chunk
+    for scale in (1.0, 0.01):                  # σ form, and torch.tanh for small signals
+        h = torch.randn(3, 40, 8) * scale
+        torch.testing.assert_close(lf.tanh_(h.clone()), torch.tanh(h), rtol=1e-5, atol=3e-7)
 
 
 def test_first_layer_linear_combination_for_wide_inputs():
