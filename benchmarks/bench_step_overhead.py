@@ -4,9 +4,11 @@ Both loops train the same model (our MLP, built from the same config) on the sam
 same optimizer; the plain loop is forward, loss, backward, optimizer.step and nothing else. The
 instrumented step adds every probe (grad_h, grad_w, update ratio, activation statistics and
 percentiles, mean-field prediction) on every step. Blocks of the two alternate so that a busy
-machine slows both alike; the ratio of medians is reported.
+machine slows both alike; the ratio of medians is reported, for wall time and for the process's
+CPU time (steadier when other programs compete for the cores). Both run on one torch thread by
+default, so that OpenMP's spinning threads on a busy 2-core machine do not decide the result.
 
-    python -m benchmarks.bench_step_overhead [--steps 30] [--rounds 5]
+    python -m benchmarks.bench_step_overhead [--steps 30] [--rounds 5] [--threads 1]
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ def build(depth: int, width: int) -> Trainer:
     return Trainer(cfg)
 
 
-def plain_steps(tr: Trainer, x, y, n: int) -> float:
+def plain_steps(tr: Trainer, x, y, n: int) -> tuple[float, float]:
     model, opt = tr.model, tr.optimizer
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for _ in range(n):
         out = model(x)
         loss = F.cross_entropy(out, y)
@@ -44,18 +46,19 @@ def plain_steps(tr: Trainer, x, y, n: int) -> float:
         loss.backward()
         opt.step()
         loss.item()  # the instrumented step reads the loss too
-    return (time.perf_counter() - t) / n
+    return (time.perf_counter() - t) / n, (time.process_time() - c) / n
 
 
-def probed_steps(tr: Trainer, n: int) -> float:
-    t = time.perf_counter()
+def probed_steps(tr: Trainer, n: int) -> tuple[float, float]:
+    t, c = time.perf_counter(), time.process_time()
     for _ in range(n):
         tr.step()
-    return (time.perf_counter() - t) / n
+    return (time.perf_counter() - t) / n, (time.process_time() - c) / n
 
 
-def run_case(depth: int, width: int, steps: int, rounds: int) -> dict:
+def run_case(depth: int, width: int, steps: int, rounds: int, threads: int) -> dict:
     tr = build(depth, width)
+    torch.set_num_threads(threads)
     x, y = tr.x_train[:128], tr.y_train[:128]
     # Make the instrumented trainer see a fixed batch of the same size.
     tr._next_batch = lambda: (x, y)
@@ -65,21 +68,24 @@ def run_case(depth: int, width: int, steps: int, rounds: int) -> dict:
     for _ in range(rounds):
         plain.append(plain_steps(tr, x, y, steps))
         probed.append(probed_steps(tr, steps))
-    p, q = statistics.median(plain), statistics.median(probed)
+    p, q = (statistics.median(t for t, _ in xs) for xs in (plain, probed))
+    pc, qc = (statistics.median(c for _, c in xs) for xs in (plain, probed))
     return {"depth": depth, "width": width, "plain_ms": p * 1e3, "probed_ms": q * 1e3,
-            "ratio": q / p, "threads": torch.get_num_threads()}
+            "ratio": q / p, "cpu_ratio": qc / pc, "threads": torch.get_num_threads()}
 
 
 def main(argv=None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
-    rows = [run_case(d, w, args.steps, args.rounds) for d, w in CASES]
-    print(f"{'model':>12} {'threads':>7} {'plain ms':>9} {'probed ms':>10} {'ratio':>6}")
+    rows = [run_case(d, w, args.steps, args.rounds, args.threads) for d, w in CASES]
+    print(f"{'model':>12} {'threads':>7} {'plain ms':>9} {'probed ms':>10} {'ratio':>6} "
+          f"{'cpu ratio':>9}")
     for r in rows:
         print(f"{r['depth']:>4} × {r['width']:<5} {r['threads']:>7} {r['plain_ms']:>9.2f} "
-              f"{r['probed_ms']:>10.2f} {r['ratio']:>6.2f}")
+              f"{r['probed_ms']:>10.2f} {r['ratio']:>6.2f} {r['cpu_ratio']:>9.2f}")
     return rows
 
 

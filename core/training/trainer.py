@@ -56,6 +56,7 @@ class Trainer:
         initialize(self.model, cfg.init, self.init_gen, batch=first)
         self.model.to(self.device)
         self.optimizer = build_optimizer(self.model, cfg.optim)
+        self._params = list(self.model.parameters())  # walking the module tree costs ~0.1 ms
         self.step_count = 0
         self.diverged = None
         self._order: torch.Tensor | None = None
@@ -189,7 +190,7 @@ class Trainer:
         if not math.isfinite(loss_value):
             return self._diverged(step, "loss", x, loss_value, lr=cfg.optim.lr)
         objective.backward()
-        params = [p for p in self.model.parameters() if p.grad is not None]
+        params = [p for p in self._params if p.grad is not None]
         grads = [p.grad for p in params]
         grad_norm = torch.nn.utils.get_total_norm(grads).item() if grads else 0.0
         if not math.isfinite(grad_norm):
@@ -228,7 +229,7 @@ class Trainer:
                           **evals, **stats)
 
     def _matrices(self) -> list[torch.Tensor]:
-        return [p for p in self.model.parameters() if p.ndim >= 2]
+        return [p for p in self._params if p.ndim >= 2]
 
     def _act_name(self) -> str:
         m = self.config.model
