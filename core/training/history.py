@@ -23,7 +23,7 @@ _INITIAL = 256
 _INT_FIELDS = ("step",)
 _BOOL_FIELDS = ("clipped", "finite", "probed")
 _PCT_FIELDS = ("pre_pct", "act_pct")
-_TIME_FIELDS = ("grad_t",)  # indexed by time step, not layer: exempt from the layer-count check
+_TIME_FIELDS = ("grad_t", "gate_t")  # indexed by time step, not layer: exempt from the layer-count check
 _COL = {name: j for j, name in enumerate(SCALAR_FIELDS)}
 
 
