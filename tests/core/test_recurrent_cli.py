@@ -61,8 +61,6 @@ def test_run_works_for_a_vanilla_rnn(tmp_path):
 
 # A History refuses the records of gated nets: it checks gate_t (one value per time step) against
 # the layer count, because core/training/history.py lists only grad_t in _TIME_FIELDS.
-@pytest.mark.xfail(reason="History._TIME_FIELDS lacks gate_t (core/training/history.py)",
-                   raises=ValueError, strict=False)
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
 def test_run_works_for_gated_nets(tmp_path, kind):
     rec = _run(tmp_path, kind)
