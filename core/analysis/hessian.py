@@ -120,7 +120,7 @@ def lanczos(matvec: Callable[[torch.Tensor], torch.Tensor], v0: torch.Tensor, st
         if not bool(torch.isfinite(w).all()):
             raise LandscapeError("a Hessian-vector product is not finite (the loss overflows "
                                  "near these weights)")
-        a = float(torch.dot(w.double(), q.double()))
+        a = float(torch.dot(w, q))      # float32 on the device (MPS has no float64)
         alphas.append(a)
         for _ in range(2):      # classical Gram-Schmidt twice keeps Q orthogonal in float32
             w = w - (Q[: j + 1] @ w) @ Q[: j + 1]
@@ -204,7 +204,7 @@ def hutchinson_trace(op: HessianOperator, samples: int = 32, seed: int = 0, batc
         b = min(batch, samples - len(vals))
         V = (torch.randint(0, 2, (b, op.n), generator=g) * 2 - 1).float().to(op.problem.device)
         HV = op(V)
-        vals += (V.double() * HV.double()).sum(1).cpu().tolist()
+        vals += (V * HV).sum(1).cpu().tolist()
         if progress is not None:
             progress(len(vals) / samples)
     a = np.asarray(vals)
@@ -231,7 +231,7 @@ def curvature_spread(problem: LossProblem, v: torch.Tensor, split: str = "train"
         return torch.func.jvp(per_example, (t,), (torch.ones_like(t),))[1]
 
     t0 = torch.zeros((), device=theta.device)
-    curv = torch.func.jvp(slope, (t0,), (torch.ones_like(t0),))[1].double()
+    curv = torch.func.jvp(slope, (t0,), (torch.ones_like(t0),))[1].cpu().double()
     n = curv.numel()
     err = float(curv.std() / math.sqrt(n)) if n > 1 else float("nan")
     return float(curv.mean()), err

@@ -207,7 +207,7 @@ class LandscapeJob:
                 per = self._per_example(theta, V, c)
                 means = torch.stack([per[:, a:b].mean(1) for a, b in
                                      zip(self._bounds[:-1], self._bounds[1:], strict=True)], 1)
-            m = means.double().cpu().numpy()
+            m = means.cpu().double().numpy()
             for j, s in enumerate(self.splits):
                 flat_out[s][lo:lo + len(c)] = m[:, j]
             yield min(1.0, (lo + len(c)) / self.points)
