@@ -49,12 +49,15 @@ class RecurrentNet(nn.Module):
         c = self.cell
         B, T, _ = x.shape
         xi = torch.addmm(c.bias_ih, x.reshape(B * T, -1), c.weight_ih.t()).view(B, T, -1)
+        # unbind, not xi[:, t]: one backward node gathers all T slices, where T select nodes
+        # would each build a zero (B, T, ·) gradient (3× slower backward at T = 200).
+        xs = xi.unbind(1)
         h = x.new_zeros(B, c.hidden)
         mem = x.new_zeros(B, c.hidden)  # LSTM cell state
         tops = []
         for t in range(T):
             hh = torch.addmm(c.bias_hh, h, c.weight_hh.t())
-            h, mem, pre, gate = self._step(xi[:, t], hh, h, mem)
+            h, mem, pre, gate = self._step(xs[t], hh, h, mem)
             if capture is not None:
                 capture.add(pre, h, h)
                 if gate is not None:
