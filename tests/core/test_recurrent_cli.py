@@ -59,8 +59,6 @@ def test_run_works_for_a_vanilla_rnn(tmp_path):
     _run(tmp_path, "rnn")
 
 
-# A History refuses the records of gated nets: it checks gate_t (one value per time step) against
-# the layer count, because core/training/history.py lists only grad_t in _TIME_FIELDS.
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
 def test_run_works_for_gated_nets(tmp_path, kind):
     rec = _run(tmp_path, kind)
