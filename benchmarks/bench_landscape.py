@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import threading
 import time
 
@@ -56,8 +57,9 @@ def reference_rate(device: torch.device, n: int) -> float:
     return 2 * n**3 / best
 
 
-def time_job(problem, dirs, grid, path) -> tuple[float, LandscapeJob]:
-    job = LandscapeJob(problem, dirs, grid=grid, span=1.0, path=path, splits=("train",))
+def time_job(problem, dirs, grid, path, workers=1) -> tuple[float, LandscapeJob]:
+    job = LandscapeJob(problem, dirs, grid=grid, span=1.0, path=path, splits=("train",),
+                       workers=workers)
     sync(problem.device)
     t = time.perf_counter()
     for _ in job.run():
@@ -67,7 +69,10 @@ def time_job(problem, dirs, grid, path) -> tuple[float, LandscapeJob]:
 
 
 def live(cfg: ExperimentConfig, grid: int, subset: int, seconds: float, threads: int) -> dict:
-    """Train in one thread and refresh the landscape in another, like the app's workers."""
+    """Train in one thread and refresh the landscape in another, like the app's workers (with
+    the app's 1 ms GIL switch interval: at Python's default 5 ms each small torch operation of
+    one thread can wait that long for the other thread's Python code)."""
+    sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
     tr = Trainer(cfg)
     lock = threading.Lock()
     stop = threading.Event()
@@ -82,12 +87,12 @@ def live(cfg: ExperimentConfig, grid: int, subset: int, seconds: float, threads:
             steps[0] += 1
 
     def refresh(dirs):
-        torch.set_num_threads(threads)
+        torch.set_num_threads(1)
         while not stop.is_set():
             with lock:
                 pb = LossProblem.from_trainer(tr, subset=subset, splits=("train",))
             t = time.perf_counter()
-            job = LandscapeJob(pb, dirs, grid=grid, span=1.0)
+            job = LandscapeJob(pb, dirs, grid=grid, span=1.0, workers=threads)
             for _ in job.run():
                 if stop.is_set():
                     return
@@ -113,36 +118,48 @@ def live(cfg: ExperimentConfig, grid: int, subset: int, seconds: float, threads:
             float("nan"), "steps_per_s_alone": alone, "steps_per_s_with_refresh": steps[0] / dt}
 
 
-def compare(pb, dirs, grid: int, rounds: int, ref_size: int) -> dict:
-    """Best times of every path and the reference, interleaved round by round."""
+def compare(pb, dirs, grid: int, rounds: int, ref_size: int, n: int) -> dict:
+    """Best times of every path and the reference with n threads, interleaved round by round.
+
+    naive, vmap and the reference use n torch (OpenMP) threads; fast uses n worker threads of
+    one torch thread each (its default way to use cores), and with n > 1 also 1 worker × n
+    torch threads for comparison."""
     device = pb.device
-    best = {"reference": 0.0, "naive": float("inf"), "vmap": float("inf"), "fast": float("inf")}
+    runs = {"naive": ("naive", 1), "vmap": ("vmap", 1), "fast": ("fast", n)}
+    if n > 1:
+        runs["fast, omp"] = ("fast", 1)
+    best = {k: float("inf") for k in runs} | {"reference": 0.0}
     fast_times, jobs = [], {}
     time_job(pb, dirs, 5, "fast")                   # warm-up
     for r in range(rounds):
         best["reference"] = max(best["reference"], reference_rate(device, ref_size))
-        for path in ("naive", "vmap", "fast") if r < 3 else ("fast",):
-            dt, jobs[path] = time_job(pb, dirs, grid, path)
-            best[path] = min(best[path], dt)
-            if path == "fast":
+        for name, (path, workers) in runs.items():
+            if r >= 3 and name in ("naive", "vmap"):
+                continue
+            dt, jobs[name] = time_job(pb, dirs, grid, path, workers)
+            best[name] = min(best[name], dt)
+            if name == "fast":
                 fast_times.append(dt)
     return {"best": best, "jobs": jobs, "fast_median": statistics.median(fast_times)}
 
 
-def report(c: dict, grid: int, ref_size: int, device: torch.device) -> None:
+def report(c: dict, grid: int, ref_size: int, device: torch.device, n: int) -> None:
     best, jobs = c["best"], c["jobs"]
     flops = jobs["fast"].result.flops
     ref = best["reference"]
     cen = jobs["fast"].result.centre_loss["train"]
-    for path in ("naive", "vmap", "fast"):
-        res = jobs[path].result
-        gf = flops / best[path]
-        print(f"  {path:>6}: {best[path] * 1e3:8.1f} ms  {gf / 1e9:6.1f} GFLOP/s  "
-              f"{gf / ref:6.1%} of reference  (×{best['naive'] / best[path]:.1f} vs naive; "
-              f"centre {res.losses['train'][grid // 2, grid // 2]:.6f} vs {cen:.6f})")
+    labels = {"naive": f"naive ({n} torch thr.)", "vmap": f"vmap ({n} torch thr.)",
+              "fast": f"fast ({n} worker{'s' if n > 1 else ''})",
+              "fast, omp": f"fast (1 worker, {n} torch thr.)"}
+    for name in jobs:
+        res = jobs[name].result
+        gf = flops / best[name]
+        print(f"  {labels[name]:>30}: {best[name] * 1e3:7.1f} ms {gf / 1e9:6.1f} GFLOP/s "
+              f"{gf / ref:6.1%} of ref. (×{best['naive'] / best[name]:.1f} vs naive; centre "
+              f"{res.losses['train'][grid // 2, grid // 2]:.6f} vs {cen:.6f})")
     frac = flops / best["fast"] / ref
-    print(f"  reference {ref_size}² fp32 matmul: {ref / 1e9:.1f} GFLOP/s; grid "
-          f"{flops / 1e9:.2f} GFLOP; fast path median {c['fast_median'] * 1e3:.1f} ms")
+    print(f"  reference {ref_size}² fp32 matmul ({n} torch thr.): {ref / 1e9:.1f} GFLOP/s; grid "
+          f"{flops / 1e9:.2f} GFLOP; fast median {c['fast_median'] * 1e3:.1f} ms")
     print(f"  targets: ≥50% of reference: {'met' if frac >= 0.5 else 'NOT met'} ({frac:.0%}); "
           f"≤1 s per grid: {'met' if best['fast'] <= 1 else 'NOT met'} ({best['fast']:.3f} s)"
           + (f"; ≥10× over naive: {'met' if best['naive'] / best['fast'] >= 10 else 'NOT met'}"
@@ -178,11 +195,12 @@ def main() -> None:
     for n in threads:
         torch.set_num_threads(n)      # after the Trainer: it sets its own policy
         print(f"torch threads {n}:")
-        report(compare(pb, dirs, grid, args.rounds, args.ref_size), grid, args.ref_size, device)
+        report(compare(pb, dirs, grid, args.rounds, args.ref_size, n), grid, args.ref_size,
+               device, n)
     if args.live_seconds > 0:
         for n in threads:
             lv = live(cfg, grid, args.subset, args.live_seconds, n)
-            print(f"live, landscape worker with {n} thread(s), trainer with 1: refresh "
+            print(f"live, landscape job with {n} worker(s), trainer in its own thread: refresh "
                   f"{lv['refresh_hz']:.1f} Hz (median frame {lv['frame_s'] * 1e3:.0f} ms) while "
                   f"training {lv['steps_per_s_with_refresh']:.0f} steps/s (alone: "
                   f"{lv['steps_per_s_alone']:.0f} steps/s)")

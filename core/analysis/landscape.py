@@ -21,8 +21,10 @@ The loss is the model's loss in eval mode on fixed evaluation subsets (see lands
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -117,8 +119,11 @@ class LandscapeJob:
     def __init__(self, problem: LossProblem, directions: Directions, grid: int | tuple = 41,
                  span: float | tuple = 1.0, splits: tuple[str, ...] | None = None,
                  path: str = "auto", chunk: int | None = None,
-                 memory_budget: int = MEMORY_BUDGET):
+                 memory_budget: int = MEMORY_BUDGET, workers: int = 1):
         directions.check(problem)
+        if not 1 <= workers <= 64:
+            raise LandscapeError(f"workers {workers} is out of range; allowed 1 to 64")
+        self.workers = workers
         if path not in PATHS:
             raise LandscapeError(f"unknown evaluation path {path!r}; choose from {list(PATHS)}")
         self.problem = problem
@@ -160,7 +165,9 @@ class LandscapeJob:
         flops = float(self.points * n * self._flops_per_example)
         dev = self.problem.device.type
         rate = rate or DEFAULT_RATE.get((dev, self.path), DEFAULT_RATE[("cpu", self.path)])
-        mem = 4 * self.chunk * n * self._act + 4 * self.chunk * self.problem.space.numel
+        parallel = self.workers if self.fast is not None and self.path == "fast" else 1
+        rate *= 0.8 * parallel if parallel > 1 else 1
+        mem = parallel * (4 * self.chunk * n * self._act + 4 * self.chunk * self.problem.space.numel)
         return CostEstimate(self.points, self.points * len(self.splits), n, flops,
                             flops / rate, rate, int(mem), self.chunk, self.path)
 
@@ -190,27 +197,23 @@ class LandscapeJob:
 
     def run(self) -> Iterator[float]:
         """Compute chunk by chunk, yielding the fraction done after each; stopping early cancels
-        (`partial` keeps what was done). Sets `result` when complete."""
+        (`partial` keeps what was done; with workers, running chunks finish first). Sets
+        `result` when complete."""
         problem, V = self.problem, self.directions.vectors
         theta = problem.theta
         coeffs = self.coefficients()
         flat_out = {s: self.partial[s].reshape(-1) for s in self.splits}
         naive = NaiveEvaluator(problem) if self.path == "naive" else None
+        chunks = [(lo, coeffs[lo:lo + self.chunk]) for lo in range(0, self.points, self.chunk)]
         # Subnormal floats (vanishing signals) slow a CPU ~100×; the setting is per thread.
         torch.set_flush_denormal(True)
         start = time.perf_counter()
-        for lo in range(0, self.points, self.chunk):
-            c = coeffs[lo:lo + self.chunk]
-            if naive is not None:
-                means = naive.losses(theta, V, c, self.splits)
-            else:
-                per = self._per_example(theta, V, c)
-                means = torch.stack([per[:, a:b].mean(1) for a, b in
-                                     zip(self._bounds[:-1], self._bounds[1:], strict=True)], 1)
-            m = means.cpu().double().numpy()
+        done = 0
+        for lo, m in self._chunk_results(theta, V, chunks, naive):
             for j, s in enumerate(self.splits):
-                flat_out[s][lo:lo + len(c)] = m[:, j]
-            yield min(1.0, (lo + len(c)) / self.points)
+                flat_out[s][lo:lo + len(m)] = m[:, j]
+            done += len(m)
+            yield done / self.points
         seconds = time.perf_counter() - start
         self.result = LandscapeResult(
             alphas=self.alphas, betas=self.betas,
@@ -222,21 +225,58 @@ class LandscapeJob:
             subset={s: len(problem.split(s)[0]) for s in self.splits},
             notes=problem.notes + tuple(v for k, v in self.directions.info.items() if k == "note"))
 
-    def _per_example(self, theta, V, c):
+    def _chunk_results(self, theta, V, chunks, naive) -> Iterator[tuple[int, np.ndarray]]:
+        """(offset, mean losses (p, splits)) of each chunk, in order, or as the workers finish.
+
+        Workers are threads with one torch thread each: on a CPU whose cores are shared (the GUI,
+        training, other programs) that scales where torch's own OpenMP threads, spinning at
+        every small operation, were 2-3× slower than one thread (measured here)."""
+        if naive is not None or self.workers <= 1 or len(chunks) == 1 or self.fast is None:
+            for lo, c in chunks:
+                yield lo, self._means(theta, V, c, naive, self._ws)
+            return
+        local = threading.local()
+
+        def task(lo, c):
+            if not hasattr(local, "ws"):
+                torch.set_num_threads(1)         # per thread, like the flush setting
+                torch.set_flush_denormal(True)
+                local.ws = Workspace()
+            return lo, self._means(theta, V, c, None, local.ws)
+
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="landscape")
+        try:
+            futures = [pool.submit(task, lo, c) for lo, c in chunks]
+            for f in as_completed(futures):
+                yield f.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _means(self, theta, V, c, naive, ws) -> np.ndarray:
+        if naive is not None:
+            means = naive.losses(theta, V, c, self.splits)
+        else:
+            per = self._per_example(theta, V, c, ws)
+            means = torch.stack([per[:, a:b].mean(1) for a, b in
+                                 zip(self._bounds[:-1], self._bounds[1:], strict=True)], 1)
+        return means.cpu().double().numpy()
+
+    def _per_example(self, theta, V, c, ws):
         if self.fast is not None:
             return self.fast.per_example_loss(theta, V, c, self._x, self._y,
-                                              self.problem.loss_kind, self._ws)
+                                              self.problem.loss_kind, ws)
         return vmap_per_example_loss(self.problem, theta, V, c, self._x, self._y)
 
 
 def compute_landscape(problem: LossProblem, directions: Directions, grid: int | tuple = 41,
                       span: float | tuple = 1.0, *, splits: tuple[str, ...] | None = None,
-                      path: str = "auto", chunk: int | None = None,
+                      path: str = "auto", chunk: int | None = None, workers: int = 1,
                       should_stop: Callable[[], bool] | None = None,
                       progress: Callable[[float], None] | None = None) -> LandscapeResult:
     """Compute a 1-D or 2-D slice. `should_stop()` is polled between chunks (Cancelled is raised
-    when it returns True); `progress(fraction)` is called after each chunk."""
-    job = LandscapeJob(problem, directions, grid, span, splits, path, chunk)
+    when it returns True); `progress(fraction)` is called after each chunk. `workers` > 1 runs
+    the fast path's chunks in that many threads (one torch thread each)."""
+    job = LandscapeJob(problem, directions, grid, span, splits, path, chunk, workers=workers)
     for frac in job.run():
         if progress is not None:
             progress(frac)
@@ -248,9 +288,10 @@ def compute_landscape(problem: LossProblem, directions: Directions, grid: int | 
 
 def estimate_cost(problem: LossProblem, directions: Directions, grid: int | tuple = 41,
                   span: float | tuple = 1.0, splits: tuple[str, ...] | None = None,
-                  path: str = "auto", rate: float | None = None) -> CostEstimate:
+                  path: str = "auto", rate: float | None = None, workers: int = 1) -> CostEstimate:
     """The cost of `compute_landscape` with these arguments, without computing anything."""
-    return LandscapeJob(problem, directions, grid, span, splits, path).estimate(rate)
+    return LandscapeJob(problem, directions, grid, span, splits, path,
+                        workers=workers).estimate(rate)
 
 
 def _pair(v, dims: int) -> tuple:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
 
 from core.cli.common import Progress, add_experiment_args, apply_sets, experiment_from_args
@@ -34,6 +35,8 @@ def register(sub) -> None:
                    help="which loss to evaluate (default both)")
     p.add_argument("--path", default="auto", metavar="auto|fast|vmap|naive",
                    help="evaluation path (default auto: fast for plain MLPs, vmap otherwise)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="threads for the fast path (default: the CPU cores, at most 4)")
     p.add_argument("--out", required=True, help="output .npz file")
     p.set_defaults(func=run)
 
@@ -117,6 +120,9 @@ def run(args) -> int:
         raise ConfigError(f"--grid: {args.grid} is out of range; allowed 2 to 401")
     if not args.out.endswith(".npz"):
         raise ConfigError(f"--out: {args.out!r} should end in .npz")
+    workers = args.workers if args.workers is not None else max(1, min(os.cpu_count() or 1, 4))
+    if not 1 <= workers <= 64:
+        raise ConfigError(f"--workers: {workers} is out of range; allowed 1 to 64")
     tr, rec, label = prepare(args)
     splits = ("train", "test") if args.split == "both" else (args.split,)
     problem = LossProblem.from_trainer(tr, subset=args.subset, seed=args.seed, splits=splits)
@@ -126,7 +132,7 @@ def run(args) -> int:
     if len(rec):
         coords, _ = project_trajectory(dirs, problem.theta, rec.snapshots)
     span = args.span or suggest_span(dirs, problem, coords if args.directions == "pca" else None)
-    job = LandscapeJob(problem, dirs, grid=args.grid, span=span, path=args.path)
+    job = LandscapeJob(problem, dirs, grid=args.grid, span=span, path=args.path, workers=workers)
     print(f"{label}, step {tr.step_count}: {job.estimate().describe()}")
     bar = Progress(100, "landscape")
     t0 = time.perf_counter()

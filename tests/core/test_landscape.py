@@ -255,6 +255,21 @@ def test_progress_and_cancellation(default_trainer):
     assert np.isfinite(job.partial["train"]).sum() == 10
 
 
+def test_worker_threads_give_the_same_grid(default_trainer):
+    pb = LossProblem.from_trainer(default_trainer, subset=64)
+    dirs = random_directions(pb, 2, "filter", seed=5)
+    one = compute_landscape(pb, dirs, grid=9, span=1.0, chunk=8)
+    seen = []
+    two = compute_landscape(pb, dirs, grid=9, span=1.0, chunk=8, workers=2, progress=seen.append)
+    for s in ("train", "test"):
+        np.testing.assert_array_equal(one.losses[s], two.losses[s])
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    job = LandscapeJob(pb, dirs, grid=9, span=1.0, chunk=8, workers=2)
+    for _ in job.run():
+        break                                   # abandoning waits for the running chunks only
+    assert job.result is None and np.isfinite(job.partial["train"]).sum() < 81
+
+
 def test_cost_estimate(default_trainer):
     pb = LossProblem.from_trainer(default_trainer, subset=256, splits=("train",))
     dirs = random_directions(pb)

@@ -98,6 +98,8 @@ def test_hessian_command_json(config_file, capsys):
     (["landscape", "--preset", "landscape_saddle_zero_init", "--directions", "up",
       "--out", "x.npz"], "--directions"),
     (["landscape", "--preset", "landscape_saddle_zero_init", "--out", "x.txt"], ".npz"),
+    (["landscape", "--preset", "landscape_saddle_zero_init", "--workers", "0", "--out", "x.npz"],
+     "--workers"),
     (["landscape", "--preset", "landscape_saddle_zero_init", "--steps", "0", "--directions",
       "pca", "--out", "x.npz"], "PCA directions need"),
     (["hessian", "--preset", "landscape_saddle_zero_init", "--top-k", "0"], "--top-k"),
