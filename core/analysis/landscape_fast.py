@@ -194,6 +194,7 @@ class FastMLP:
         P, N = coeffs.shape[0], x.shape[0]
         flat = torch.addmm(basis[0], coeffs, basis[1:], out=ws.get("flat", (P, theta.numel()),
                                                                       theta))
+        views = ws.memo(f"views{P}", (flat.data_ptr(), id(self)), lambda: self._views(flat))
         alive = None                     # indices of the points still in the chunk (None: all)
         h = None
         for i, layer in enumerate(self.layers):
@@ -203,24 +204,39 @@ class FastMLP:
             if i == 0:
                 pre = self._first_linear(ln, basis[0], basis[1:], coeffs, flat, x, out)
             else:
-                W = flat[:, ln.w].view(p, ln.out_features, ln.in_features)
-                pre = torch.baddbmm(flat[:, ln.b][:, None, :], h, W.transpose(1, 2), out=out)
-            ok = _rms(pre) >= 2 * _FAST_TANH_MIN_RMS
-            if not bool(ok.all()):
-                keep = ok.nonzero().squeeze(1)
+                b, Wt = views[i] if alive is None else self._views(flat)[i]
+                pre = torch.baddbmm(b, h, Wt, out=out)
+            # One reduction and one sync per layer while every point passes the check.
+            norms = torch.linalg.vector_norm(pre[:, :64], dim=(1, 2))
+            limit = 2 * _FAST_TANH_MIN_RMS * (min(N, 64) * ln.out_features) ** 0.5
+            if float(norms.min()) < limit:
+                keep = (norms >= limit).nonzero().squeeze(1)
                 alive = keep if alive is None else alive[keep]
+                if not len(alive):               # every point left: all go the general way
+                    return x.new_empty(P, self.out.out_features, N), torch.arange(P, device=x.device)
                 pre, flat = pre.index_select(0, keep), flat.index_select(0, keep)
             h = pre.sigmoid_()
-        o = self.out
-        W = flat[:, o.w].view(flat.shape[0], o.out_features, o.in_features)
-        res = torch.baddbmm(flat[:, o.b][:, :, None], W, h.transpose(1, 2))
+        b, W = views[-1] if alive is None else self._views(flat)[-1]
+        res = torch.baddbmm(b, W, h.transpose(1, 2))
         if alive is None:
             return res, torch.zeros(0, dtype=torch.long, device=res.device)
-        full = res.new_empty(P, o.out_features, N)
+        full = res.new_empty(P, self.out.out_features, N)
         full[alive] = res
         mask = torch.ones(P, dtype=torch.bool, device=res.device)
         mask[alive] = False
         return full, mask.nonzero().squeeze(1)
+
+    def _views(self, flat: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """(bias, weight) views of each layer for baddbmm: hidden layers (b[:, None, :], Wᵀ),
+        the output layer (b[:, :, None], W) (examples last). Cached per scratch buffer."""
+        p = flat.shape[0]
+        out = []
+        for ln in [layer.lin for layer in self.layers]:
+            W = flat[:, ln.w].view(p, ln.out_features, ln.in_features)
+            out.append((flat[:, ln.b][:, None, :], W.transpose(1, 2)))
+        o = self.out
+        out.append((flat[:, o.b][:, :, None], flat[:, o.w].view(p, o.out_features, o.in_features)))
+        return out
 
     def _first_linear(self, ln: _Linear, theta, V, coeffs, flat, x, out):
         """x W_pᵀ + b_p for all points (θ, V and flat may be folded ones).
