@@ -31,7 +31,8 @@ import numpy as np
 import torch
 
 from core.analysis.directions import Directions
-from core.analysis.landscape_fast import FastMLP, Workspace
+from core.analysis.landscape_fast import FastMLP
+from core.analysis.landscape_kernels import Workspace
 from core.analysis.landscape_problem import LossProblem
 from core.analysis.landscape_space import Cancelled, LandscapeError
 from core.analysis.landscape_vmap import NaiveEvaluator, vmap_per_example_loss
