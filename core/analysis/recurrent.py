@@ -1,7 +1,9 @@
 """The recurrent lab's measurements: spectra of W_hh, gradients through time, gates, clipping.
 
 Every function is cheap enough to call from a live GUI (milliseconds for the default sizes;
-the costly ones say so) and returns plain numpy arrays or JSON-ready dicts.
+the costly ones say so) and returns plain numpy arrays or JSON-ready dicts. None changes the
+model, but they read its live parameters: call them between two training steps, or on a copy
+(`copy.deepcopy(trainer.model)`) when another thread is training.
 
 For LSTM and GRU, W_hh stacks one (H × H) block per gate in torch's order (LSTM i, f, g, o;
 GRU r, z, n). The block reported by default is the one feeding the cell's tanh candidate
@@ -170,39 +172,30 @@ def _column(history, name: str) -> np.ndarray:
 
 # ---- gates over time -------------------------------------------------------------------------
 @torch.no_grad()
-def gate_activity(model, x_batch: torch.Tensor) -> np.ndarray | None:
-    """Memory gate per step and unit, averaged over the batch: (T, H) float64, None for a vanilla
-    RNN. LSTM: forget gate f_t; GRU: update gate z_t (see MEMORY_GATE). One forward pass."""
+def _gates(model, x_batch: torch.Tensor) -> torch.Tensor | None:
+    """(T, B, H) memory gate of one no-grad forward pass (the net has no train/eval-dependent
+    layers, so the model's mode is left alone: safe beside a training thread's flags)."""
     from core.models.capture import Capture
 
     if model.kind not in MEMORY_GATE:
         return None
-    was_training = model.training
-    model.eval()
     cap = Capture(track_grad=False)
-    try:
-        model(x_batch, cap)
-    finally:
-        model.train(was_training)
-    return torch.stack([g.mean(0) for g in cap.gates]).to(torch.float64).cpu().numpy()
+    model(x_batch, cap)
+    return torch.stack(cap.gates).to(torch.float64)
 
 
-@torch.no_grad()
+def gate_activity(model, x_batch: torch.Tensor) -> np.ndarray | None:
+    """Memory gate per step and unit, averaged over the batch: (T, H) float64, None for a vanilla
+    RNN. LSTM: forget gate f_t; GRU: update gate z_t (see MEMORY_GATE). One forward pass."""
+    g = _gates(model, x_batch)
+    return None if g is None else g.mean(1).cpu().numpy()
+
+
 def gate_percentiles(model, x_batch: torch.Tensor,
                      q: tuple[float, ...] = (10.0, 25.0, 50.0, 75.0, 90.0)) -> np.ndarray | None:
     """Percentiles q of the memory gate over batch × units at every step: (T, len(q)), or None.
     Together with the per-step mean (StepRecord.gate_t) it shows how many units are open."""
-    from core.models.capture import Capture
-
-    if model.kind not in MEMORY_GATE:
+    g = _gates(model, x_batch)
+    if g is None:
         return None
-    cap = Capture(track_grad=False)
-    was_training = model.training
-    model.eval()
-    try:
-        model(x_batch, cap)
-    finally:
-        model.train(was_training)
-    g = torch.stack([x.reshape(-1) for x in cap.gates]).to(torch.float64)
-    qs = torch.tensor(q, dtype=torch.float64, device=g.device) / 100
-    return torch.quantile(g, qs, dim=1).t().cpu().numpy()
+    return np.percentile(g.flatten(1).cpu().numpy(), q, axis=1).T
