@@ -171,7 +171,7 @@ class Trainer:
     def _accuracy(self, out: torch.Tensor, y: torch.Tensor) -> float:
         if not self.dataset.is_classification:
             return NAN
-        return (out.argmax(-1) == y).float().mean().item()
+        return (out.argmax(-1).reshape(-1) == y.reshape(-1)).float().mean().item()
 
     def _weights(self) -> list[torch.Tensor]:
         return self.model.hidden_weights

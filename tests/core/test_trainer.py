@@ -172,3 +172,14 @@ def test_predict_gives_probabilities_on_a_grid():
 
 def test_full_default_config_is_valid():
     assert Trainer(ExperimentConfig()).step().finite
+
+
+def test_copy_task_accuracy_with_one_symbol_counts_per_example():
+    cfg = config_from_partial({"data": {"name": "copy", "seq_len": 5, "copy_symbols": 1,
+                                        "n_train": 32, "n_test": 32},
+                               "model": {"kind": "lstm", "width": 8}})
+    tr = Trainer(cfg)
+    out = torch.zeros(4, 4)
+    out[torch.arange(4), torch.tensor([0, 1, 2, 3])] = 1.0
+    y = torch.tensor([[0], [1], [2], [0]])
+    assert tr._accuracy(out, y) == 0.75
