@@ -29,6 +29,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--presentation", action="store_true", help="large fonts for projectors")
     p.add_argument("--size", default="1600x980", help="window size WxH (screenshots)")
     p.add_argument("--threads", type=int, default=None, help="torch threads of the trainer")
+    p.add_argument("--worker", choices=("process", "thread"), default=None,
+                   help="train in a child process (default) or in a thread of the GUI process")
     return p.parse_args(argv)
 
 
@@ -50,6 +52,9 @@ def initial_config(args, prefs):
 
 
 def main(argv: list[str] | None = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()   # a frozen (PyInstaller) build starts its trainer process
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
     if args.screenshot:
@@ -80,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     theme = Theme(args.theme or prefs.theme, args.presentation or prefs.presentation)
     state = ExperimentState(cfg)
-    win = MainWindow(state, prefs, theme, threads=args.threads)
+    win = MainWindow(state, prefs, theme, threads=args.threads, backend=args.worker)
     if preset is not None:
         state.set_config(cfg, preset=preset)
     lab = args.lab or (preset.lab if preset else None)

@@ -25,12 +25,12 @@ STATUS_MS = 250
 
 class MainWindow(QMainWindow):
     def __init__(self, state: ExperimentState, prefs: Preferences, theme: Theme,
-                 threads: int | None = None):
+                 threads: int | None = None, backend: str | None = None):
         super().__init__()
         self.setWindowTitle("GradLab")
         self.state, self.prefs, self.theme = state, prefs, theme
         self.frames = 0                      # frame-timer ticks that drew something
-        self.controller = RunController(state, threads, self)
+        self.controller = RunController(state, threads, backend, self)
         self.sessions = SessionActions(self)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)

@@ -17,7 +17,8 @@ SESSION_FILTER = "GradLab session (*.gradlab)"
 
 class SessionActions(QObject):
     saved = Signal(str)       # path written
-    opened = Signal(str)      # path read
+    opened = Signal(str)      # path read and continued
+    failed = Signal(str)      # what went wrong (also shown in a dialog)
     exported = Signal(list)   # paths written
 
     def __init__(self, window):
@@ -33,47 +34,45 @@ class SessionActions(QObject):
                 return
             if not path.endswith(".gradlab"):
                 path += ".gradlab"
-        self.w.controller.snapshot(lambda data: self._write(path, data))
+        step = self.w.controller.step_count
+        self.w.status(f"Saving {os.path.basename(path)}…")
+        self.w.controller.save_session(path, lambda err: self._saved(path, step, err))
 
-    def _write(self, path: str, data) -> None:
-        from core.sessions import save_session
-
-        if data is None:
-            self.w.show_error("Could not save", "The run changed while saving; try again.")
-            return
-        try:
-            save_session(path, data)
-        except (GradLabError, OSError) as e:
-            self.w.show_error("Could not save the session", str(e))
+    def _saved(self, path: str, step: int, error: str) -> None:
+        if error:
+            self._fail("Could not save the session", error)
             return
         self.w.prefs.add_recent(path)
         self.w.rebuild_recent_menu()
-        self.w.status(f"Saved {os.path.basename(path)} (step {data.meta.get('step', '?')})")
+        self.w.status(f"Saved {os.path.basename(path)} (step {step})")
         self.saved.emit(path)
 
-    def open(self, path: str | None = None) -> bool:
+    def open(self, path: str | None = None) -> None:
+        """Open a session (in the training worker, which owns torch); `opened` or `failed`
+        follows. On failure nothing changes."""
         if path is None:
             path, _ = QFileDialog.getOpenFileName(self.w, "Open session", "", SESSION_FILTER)
             if not path:
-                return False
-        from core.sessions import load_session
+                return
+        self.w.status(f"Opening {os.path.basename(path)}…")
+        self.w.controller.open_session(path, lambda err: self._opened(path, err))
 
-        try:
-            data = load_session(path)
-        except (GradLabError, OSError) as e:
-            self.w.show_error("Could not open the session", str(e))
+    def _opened(self, path: str, error: str) -> None:
+        if error:
             if not os.path.exists(path):
                 self.w.prefs.remove_recent(path)
                 self.w.rebuild_recent_menu()
-            return False
-        self.w.show_lab_for(data.config)
-        self.w.controller.restore(data)     # sets the config without a rebuild
+            self._fail("Could not open the session", error)
+            return
+        self.w.show_lab_for(self.w.state.config)
         self.w.prefs.add_recent(path)
         self.w.rebuild_recent_menu()
-        step = data.history.last.step if len(data.history) else 0
-        self.w.status(f"Opened {os.path.basename(path)} at step {step}")
+        self.w.status(f"Opened {os.path.basename(path)} at step {self.w.controller.step_count}")
         self.opened.emit(path)
-        return True
+
+    def _fail(self, title: str, error: str) -> None:
+        self.w.show_error(title, error)
+        self.failed.emit(error)
 
     # ---- configs -------------------------------------------------------------------------
     def copy_config(self) -> str:

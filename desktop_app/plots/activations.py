@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from desktop_app.plots.base import PlotPanel, legend, new_plot, option_box, set_range, swatch
+from desktop_app.plots.base import Band, PlotPanel, legend, new_plot, option_box, set_range, swatch
 from desktop_app.plots.clean import finite, finite_xy, span
 from desktop_app.theme import OKABE_ITO
 
-# (lower curve, upper curve, fill alpha); curves hold the 1, 10, 25, 75, 90, 99th percentiles.
-BANDS = ((0, 5, 50), (1, 4, 80), (2, 3, 120))
+# (lower, upper index into PERCENTILES = 1, 10, 25, 50, 75, 90, 99; fill alpha)
+BANDS = ((0, 6, 50), (1, 5, 80), (2, 4, 120))
 
 
 BOTTOM_KEY = (f"<span style='color:{OKABE_ITO[1]}'>▲ % saturated</span> &nbsp; "
@@ -43,11 +43,9 @@ class ActivationsPlot(PlotPanel):
         self.bottom.setLabel("left", "% of units")
         self.bottom.setLabel("bottom", "hidden layer l (input → output)")
         self.top_legend = legend(self.top, theme, columns=2)
-        self.curves = [self.top.plot([], []) for _ in range(6)]
         self.fills = []
-        for (lo, hi, _), name in zip(BANDS, ("1–99th pct", "10–90th pct", "25–75th pct"),
-                                     strict=True):
-            fill = pg.FillBetweenItem(self.curves[lo], self.curves[hi])
+        for name in ("1–99th pct", "10–90th pct", "25–75th pct"):
+            fill = Band()
             self.top.addItem(fill)
             fill.swatch = swatch(OKABE_ITO[0], name)
             self.top_legend.addItem(fill.swatch, name)
@@ -71,11 +69,8 @@ class ActivationsPlot(PlotPanel):
         for fill, (_, _, alpha) in zip(self.fills, BANDS, strict=True):
             c = pg.mkColor(color)
             c.setAlpha(alpha)
-            fill.setBrush(c)
-            fill.setPen(None)
+            fill.setBrush(pg.mkBrush(c))
             fill.swatch.setSymbolBrush(c)
-        for c in self.curves:
-            c.setPen(None)
         self.median.setPen(pg.mkPen(t.ink, width=t.pen_width))
         for item, color, sym in ((self.saturated, OKABE_ITO[1], "t"), (self.dead, OKABE_ITO[3], "s")):
             item.setPen(pg.mkPen(color, width=t.pen_width))
@@ -96,14 +91,16 @@ class ActivationsPlot(PlotPanel):
         field = self.which.currentData()
         pct = history.layer_matrix(field)
         if len(pct) == 0:
-            for c in [*self.curves, self.median, self.saturated, self.dead]:
+            for c in (self.median, self.saturated, self.dead):
                 c.setData([], [])
+            for f in self.fills:
+                f.set_data(np.empty(0), np.empty(0), np.empty(0))
             self._table_fn = None
             return
         p = finite(pct[-1])                       # (layers, 7)
         x = np.arange(1, p.shape[0] + 1, dtype=np.float64)
-        for i, idx in enumerate((0, 1, 2, 4, 5, 6)):
-            self.curves[i].setData(x, np.nan_to_num(p[:, idx]))
+        for fill, (lo, hi, _) in zip(self.fills, BANDS, strict=True):
+            fill.set_data(x, p[:, lo], p[:, hi])
         self.median.setData(*finite_xy(x, p[:, 3]))
         sat = self._last(history, "saturated", len(x))
         dead = self._last(history, "dead", len(x))

@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 import time
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPainterPath
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFrame,
+    QGraphicsPathItem,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -244,3 +246,25 @@ def style_colorbar(bar: pg.ColorBarItem, theme: Theme, label: str) -> None:
     left.setPen(pg.mkPen(theme.muted))
     left.setTextPen(pg.mkPen(theme.fg))
     cache_axes(bar)
+
+
+class Band(QGraphicsPathItem):
+    """A filled area between two curves, built as one polygon (cheaper than pyqtgraph's
+    FillBetweenItem, which re-traces both curves whenever either changes)."""
+
+    def __init__(self, brush=None):
+        super().__init__()
+        self.setPen(pg.mkPen(None))
+        if brush is not None:
+            self.setBrush(pg.mkBrush(brush))
+
+    def set_data(self, x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        keep = np.isfinite(x) & np.isfinite(lo) & np.isfinite(hi)
+        x, lo, hi = x[keep], lo[keep], hi[keep]
+        if len(x) < 2:
+            self.setPath(QPainterPath())
+            return
+        path = pg.arrayToQPath(np.concatenate([x, x[::-1]]), np.concatenate([hi, lo[::-1]]),
+                               connect="all")
+        path.closeSubpath()
+        self.setPath(path)

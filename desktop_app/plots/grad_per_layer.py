@@ -102,10 +102,10 @@ class GradPerLayerPlot(PlotPanel):
             for line in self.lines:
                 self.legend.addItem(line, self.layer_names[line.layer])
         else:
-            self.legend.addItem(self.initial, "start")
+            self.legend.addItem(self.initial, "at the start")
             if mode == "grad_h":
                 self.legend.addItem(self.meanfield, "mean-field prediction")
-            self.legend.addItem(self.measured, "measured")
+            self.legend.addItem(self.measured, "now (measured)")
         self._restyle_axes()
         self.dirty = True
         self._ranged_at = 0.0
@@ -163,10 +163,8 @@ class GradPerLayerPlot(PlotPanel):
         y = positive(mat[-1])
         step = int(steps[-1])
         self.measured.setData(*finite_xy(x, y))
-        self.legend.getLabel(self.measured).setText(f"measured, step {step}")
         y0 = positive(mat[0]) if len(mat) > 1 else np.full_like(y, np.nan)
         self.initial.setData(*finite_xy(x, y0))
-        self.legend.getLabel(self.initial).setText(f"step {int(steps[0])} (start)")
         mf = np.full_like(y, np.nan)
         if field == "grad_h":
             mfm = history.layer_matrix("meanfield_grad_h")
@@ -180,6 +178,7 @@ class GradPerLayerPlot(PlotPanel):
         zero = int(np.sum(np.asarray(mat[-1]) == 0))
         if zero:
             notes.append(f"{zero} layer(s) have exactly zero gradient (not drawable on a log axis).")
+        notes.insert(0, f"Step {step}; dotted: step {int(steps[0])}.")
         if self.div_step is not None:
             notes.append(f"The run diverged at step {self.div_step}; showing the last finite "
                          f"measurement (step {step}).")

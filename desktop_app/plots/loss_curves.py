@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from desktop_app.plots.base import PlotPanel, legend, new_plot, set_range, swatch, vline
+from desktop_app.plots.base import Band, PlotPanel, legend, new_plot, set_range, swatch, vline
 from desktop_app.plots.clean import finite, fmt, positive, span
 from desktop_app.theme import TEST_COLOR, TRAIN_COLOR
 
@@ -35,7 +35,7 @@ class LossCurvesPlot(PlotPanel):
         self.batch.setDownsampling(auto=True, method="peak")
         self.train = self.top.plot([], [], name="train")
         self.test = self.top.plot([], [], name="test")
-        self.gap = pg.FillBetweenItem(self.train, self.test)
+        self.gap = Band()        # in log10 units: the top plot has a log y axis
         self.gap.setZValue(-10)
         self.top.addItem(self.gap)
         self.gap_swatch = swatch(TEST_COLOR, "gap")
@@ -67,8 +67,7 @@ class LossCurvesPlot(PlotPanel):
             item.setSymbolPen(None)
         gap = pg.mkColor(TEST_COLOR)
         gap.setAlpha(45)
-        self.gap.setBrush(gap)
-        self.gap.setPen(None)
+        self.gap.setBrush(pg.mkBrush(gap))
         self.gap_swatch.setSymbolBrush(gap)
 
     def new_run(self, info, history):
@@ -108,6 +107,7 @@ class LossCurvesPlot(PlotPanel):
         both = np.isfinite(tl) & np.isfinite(vl)
         self.train.setData(steps[both], tl[both])
         self.test.setData(steps[both], vl[both])
+        self.gap.set_data(steps[both], np.log10(tl[both]), np.log10(vl[both]))
         ta = 100 * finite(history.column("eval_train_acc"))
         va = 100 * finite(history.column("test_acc"))
         self.train_acc.setData(*_xy(steps, ta))

@@ -21,6 +21,7 @@ class RunInfo:
     dataset: Any                   # core.data.Dataset (numpy arrays)
     history: Any = None            # History to continue (restored session), else None
     step: int = 0
+    source: str = ""               # the session file it was restored from, if any
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,11 @@ class RunController(QObject):
     task_done = Signal(str, object)     # task name, payload
     failed = Signal(str)                # message for the user
 
-    def __init__(self, state: ExperimentState, threads: int | None = None, parent=None):
+    def __init__(self, state: ExperimentState, threads: int | None = None,
+                 backend: str | None = None, parent=None):
         super().__init__(parent)
         self.state = state
-        self.thread = TrainThread(threads)
+        self.thread = TrainThread(threads, backend)
         self.history = History()
         self.info: RunInfo | None = None
         self.gen = 0
@@ -53,7 +54,7 @@ class RunController(QObject):
         t.running_changed.connect(self._on_running)
         t.diverged.connect(self._on_diverged)
         t.failed.connect(self._on_failed)
-        t.snapshot_ready.connect(self._on_snapshot)
+        t.session_done.connect(self._on_session_done)
         state.changed.connect(self._on_config)
 
     # ---- lifecycle -----------------------------------------------------------------------
@@ -105,19 +106,22 @@ class RunController(QObject):
         self.building = True
         self.thread.rebuild(self.state.config)
 
-    def snapshot(self, callback) -> None:
-        """callback(SessionData) in the GUI thread once the worker has copied the run."""
+    def _request(self, callback) -> int:
         self._next_request += 1
         self._requests[self._next_request] = callback
-        self.thread.snapshot(self._next_request)
+        return self._next_request
 
-    def restore(self, session) -> None:
-        """Continue a saved session: config into the controls, weights into a new trainer."""
+    def save_session(self, path: str, callback) -> None:
+        """Write the run to a .gradlab file (in the worker, which owns the weights);
+        callback(error) in the GUI thread, error "" on success."""
+        self.thread.save(self._request(callback), path, self.history.to_arrays())
+
+    def open_session(self, path: str, callback) -> None:
+        """Continue a saved run; callback(error) in the GUI thread, error "" on success.
+        On success the config, the controls and the history are the session's; on failure
+        nothing changes."""
         self._debounce.stop()
-        with self.suppressed():
-            self.state.set_config(session.config)
-        self.building = True
-        self.thread.restore(session)
+        self.thread.open(self._request(callback), path)
 
     @contextlib.contextmanager
     def suppressed(self):
@@ -155,6 +159,10 @@ class RunController(QObject):
 
     def _on_built(self, info: RunInfo) -> None:
         self.building = False
+        if info.source:   # a restored session: its config goes into the controls, no rebuild
+            self._debounce.stop()
+            with self.suppressed():
+                self.state.set_config(info.config, preset=None)
         self.gen = info.gen
         self.info = info
         self.last_good = info.config
@@ -208,12 +216,7 @@ class RunController(QObject):
                 message = f"{message} (kept the previous settings)"
         self.failed.emit(message)
 
-    def _on_snapshot(self, request: int, gen: int, data) -> None:
+    def _on_session_done(self, request: int, kind: str, path: str, error: str) -> None:
         callback = self._requests.pop(request, None)
-        if callback is None:
-            return
-        if data is not None and gen == self.gen:
-            import dataclasses
-
-            data = dataclasses.replace(data, history=self.history)
-        callback(data if gen == self.gen else None)
+        if callback is not None:
+            callback(error)

@@ -28,17 +28,18 @@ def small_config(**changes):
 def make_window(qtbot):
     """make_window(cfg=None) → a started MainWindow on a small net, shown offscreen.
 
-    Teardown closes it and checks that the training thread has stopped."""
+    The trainer runs in a thread (no process start-up per test); pass backend="process" for
+    the app's default. Teardown closes it and checks that the training thread has stopped."""
     made = []
 
-    def make(cfg=None, start=True):
+    def make(cfg=None, start=True, backend="thread"):
         from desktop_app.main_window import MainWindow
         from desktop_app.settings import Preferences
         from desktop_app.state import ExperimentState
         from desktop_app.theme import Theme
 
         state = ExperimentState(cfg or small_config())
-        win = MainWindow(state, Preferences(), Theme(), threads=1)
+        win = MainWindow(state, Preferences(), Theme(), threads=1, backend=backend)
         win.show_error = lambda title, text: win.errors.append((title, text))
         win.errors = []
         qtbot.addWidget(win)
@@ -47,7 +48,7 @@ def make_window(qtbot):
             win.show()
         made.append(win)
         if start:
-            with qtbot.waitSignal(win.controller.run_started, timeout=20000):
+            with qtbot.waitSignal(win.controller.run_started, timeout=60000):
                 win.start()
             qtbot.waitUntil(lambda: len(win.controller.history) >= 1, timeout=10000)
         return win

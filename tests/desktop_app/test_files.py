@@ -49,8 +49,8 @@ def test_save_and_open_session(make_window, qtbot, tmp_path):
     # Change things, then reopen: config, history and step come back.
     with qtbot.waitSignal(win.controller.run_started, timeout=10000):
         win.state.set_value("model.depth", 3)
-    with qtbot.waitSignal(win.controller.run_started, timeout=10000):
-        assert win.sessions.open(path)
+    with qtbot.waitSignal(win.sessions.opened, timeout=10000):
+        win.sessions.open(path)
     c = win.controller
     assert win.state.config.model.depth == 4
     assert c.step_count == 8 and len(c.history) == 9
@@ -60,14 +60,18 @@ def test_save_and_open_session(make_window, qtbot, tmp_path):
     assert not win.errors
 
 
-def test_bad_session_shows_error_and_keeps_everything(make_window, tmp_path):
+def test_bad_session_shows_error_and_keeps_everything(make_window, qtbot, tmp_path):
     win = make_window()
-    before = win.state.config
+    before, gen = win.state.config, win.controller.gen
     bad = tmp_path / "bad.gradlab"
     bad.write_bytes(b"not a zip at all")
-    assert not win.sessions.open(str(bad))
+    with qtbot.waitSignal(win.sessions.failed, timeout=10000):
+        win.sessions.open(str(bad))
     assert win.errors and "not a GradLab session" in win.errors[-1][1]
-    assert win.state.config == before
+    assert win.state.config == before and win.controller.gen == gen
+    with qtbot.waitSignal(win.sessions.failed, timeout=10000):
+        win.sessions.save(str(tmp_path / "no-such-dir" / "x.gradlab"))
+    assert "cannot save" in win.errors[-1][1]
 
 
 def test_copy_and_load_config(make_window, qtbot, tmp_path):
@@ -133,3 +137,36 @@ def test_window_shows_before_torch_is_imported(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
                        text=True, timeout=60)
     assert r.stdout.strip().endswith("False"), r.stdout + r.stderr
+
+
+def test_process_worker_trains_saves_and_closes(make_window, qtbot, tmp_path):
+    """The app's default backend: the trainer in a child process."""
+    import time
+
+    win = make_window(backend="process")
+    c = win.controller
+    lab = win.labs["deep"]
+    with qtbot.waitSignal(c.running_changed, timeout=5000):
+        c.play()
+    qtbot.waitUntil(lambda: c.step_count >= 20, timeout=20000)
+    with qtbot.waitSignal(c.running_changed, timeout=5000):
+        c.pause()
+    n = c.step_count
+    assert [r.step for r in c.history.records()] == list(range(n + 1))   # none dropped
+    qtbot.waitUntil(lambda: lab.boundary.result is not None, timeout=10000)
+    for p in lab.panels():
+        p.dirty = True
+    lab.refresh(c.history, force_range=True)
+    assert lab.heatmap.image.image.shape == (n + 1, 4)
+    path = str(tmp_path / "p.gradlab")
+    with qtbot.waitSignal(win.sessions.saved, timeout=10000):
+        win.sessions.save(path)
+    with qtbot.waitSignal(win.sessions.opened, timeout=10000):
+        win.sessions.open(path)
+    assert c.step_count == n
+    c.play()
+    qtbot.waitUntil(lambda: c.step_count > n + 3, timeout=10000)
+    t0 = time.monotonic()
+    win.close()
+    assert time.monotonic() - t0 < 2.0
+    assert not c.thread.isRunning()

@@ -75,7 +75,7 @@ def test_short_run_fills_every_plot(make_window, qtbot):
     assert img is not None and img.shape == (13, 4) and np.isfinite(img).all()
     x, y = lab.activations.median.getData()
     assert len(x) == 4
-    assert len(lab.activations.curves[0].getData()[0]) == 4
+    assert lab.activations.fills[0].path().elementCount() == 2 * 4 + 1   # closed band
     x, y = lab.loss.batch.getData()
     assert len(x) == 13
     assert len(lab.loss.test.getData()[0]) >= 2
