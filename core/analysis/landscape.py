@@ -12,6 +12,10 @@ Typical use (a GUI worker does the same between frames):
 
 `compute_landscape(...)` is the same with `should_stop` and `progress` callbacks.
 
+Threads: `workers=n` runs the fast path's chunks in n threads of one torch thread each. Call
+`torch.set_num_threads` in the worker that runs a 1-worker job (torch's setting is per thread);
+one thread is the right choice while training runs on another core.
+
 Grid convention: `losses[split][i, j]` = L(θ + alphas[i]·δ + betas[j]·η) (first axis α, as
 pyqtgraph's ImageItem expects). Axes are symmetric with an exact 0 in the middle for odd sizes,
 so the centre point is θ itself; `centre_loss` holds the plain forward pass's loss at θ.
