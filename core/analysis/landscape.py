@@ -158,6 +158,7 @@ class LandscapeJob:
         self.partial = {s: np.full(shape, np.nan) for s in self.splits}
         self.result: LandscapeResult | None = None
         self._ws = Workspace()
+        self._cancel = threading.Event()
 
     # ---- planning ---------------------------------------------------------------------------
     @property
@@ -191,6 +192,15 @@ class LandscapeJob:
         return int(max(1, min(self.points, chunk)))
 
     # ---- running --------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop `run()` after the chunks in progress (callable from any thread, e.g. when a
+        newer request wins); `result` stays None."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
     def coefficients(self) -> torch.Tensor:
         """(points, k) coefficients (α, β) in row-major grid order (α slow, β fast)."""
         if self.betas is None:
@@ -215,10 +225,14 @@ class LandscapeJob:
         start = time.perf_counter()
         done = 0
         for lo, m in self._chunk_results(theta, V, chunks, naive):
+            if m is None or self._cancel.is_set():
+                return
             for j, s in enumerate(self.splits):
                 flat_out[s][lo:lo + len(m)] = m[:, j]
             done += len(m)
             yield done / self.points
+        if self._cancel.is_set() or done < self.points:
+            return
         seconds = time.perf_counter() - start
         self.result = LandscapeResult(
             alphas=self.alphas, betas=self.betas,
@@ -238,11 +252,15 @@ class LandscapeJob:
         every small operation, were 2-3× slower than one thread (measured here)."""
         if naive is not None or self.workers <= 1 or len(chunks) == 1 or self.fast is None:
             for lo, c in chunks:
+                if self._cancel.is_set():
+                    return
                 yield lo, self._means(theta, V, c, naive, self._ws)
             return
         local = threading.local()
 
         def task(lo, c):
+            if self._cancel.is_set():
+                return lo, None
             if not hasattr(local, "ws"):
                 torch.set_num_threads(1)         # per thread, like the flush setting
                 torch.set_flush_denormal(True)

@@ -268,6 +268,13 @@ def test_worker_threads_give_the_same_grid(default_trainer):
     for _ in job.run():
         break                                   # abandoning waits for the running chunks only
     assert job.result is None and np.isfinite(job.partial["train"]).sum() < 81
+    for workers in (1, 2):                      # cancel() from elsewhere: run() just ends
+        job = LandscapeJob(pb, dirs, grid=9, span=1.0, chunk=8, workers=workers)
+        fractions = []
+        for f in job.run():
+            fractions.append(f)
+            job.cancel()
+        assert job.cancelled and job.result is None and len(fractions) < 11
 
 
 def test_cost_estimate(default_trainer):
