@@ -16,12 +16,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("GRADLAB_SETTINGS", os.path.join(os.path.dirname(__file__), ".bench_settings.ini"))
+os.environ.setdefault("GRADLAB_SETTINGS", os.path.join(tempfile.mkdtemp(prefix="gradlab-bench-"),
+                                                      "settings.ini"))   # never the user's
 
 
 def headless_rate(cfg, seconds: float, threads: int) -> float:
@@ -58,6 +60,8 @@ def main() -> int:
     ap.add_argument("--switch-interval", type=float, default=None,
                     help="sys.setswitchinterval in seconds (default: the app's own choice)")
     ap.add_argument("--no-draw", action="store_true", help="skip redraws (isolates their cost)")
+    ap.add_argument("--worker", choices=("process", "thread"), default="process",
+                    help="where the trainer runs (the app's default: process)")
     ap.add_argument("--idle-redraw", action="store_true",
                     help="no training; redraw every plot each frame (the GUI's own cost)")
     args = ap.parse_args()
@@ -85,7 +89,8 @@ def main() -> int:
     from desktop_app.state import ExperimentState
     from desktop_app.theme import Theme
 
-    win = MainWindow(ExperimentState(cfg), Preferences(), Theme(), threads=threads)
+    win = MainWindow(ExperimentState(cfg), Preferences(), Theme(), threads=threads,
+                     backend=args.worker)
     win.resize(1600, 980)
     win.show()
     win.start()
@@ -159,7 +164,7 @@ def main() -> int:
     dt = results["dt"]
     lat = np.array(lateness)
     gui_rate = results["steps"] / dt
-    print(f"device: {c.info.device if c.info else '?'}, torch threads {threads}, "
+    print(f"worker: {args.worker}, device: {c.info.device if c.info else '?'}, torch threads {threads}, "
           f"depth {args.depth}, width {args.width}, {dt:.1f} s measured, "
           f"QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM')}")
     nominal = 1000 / win.frame_timer.interval()

@@ -30,6 +30,8 @@ import warnings
 
 LAB_CLASSES = [
     "desktop_app.labs.deep_lab:DeepLab",
+    "desktop_app.labs.recurrent_lab:RecurrentLab",
+    "desktop_app.labs.landscape_lab:LandscapeLab",
 ]
 
 

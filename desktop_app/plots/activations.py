@@ -65,10 +65,12 @@ class ActivationsPlot(PlotPanel):
 
     def _style(self) -> None:
         t = self.theme
-        color = pg.mkColor(OKABE_ITO[0])
+        # Sky blue and stronger fills on a dark background, blue on a light one.
+        color = pg.mkColor(OKABE_ITO[5] if t.dark else OKABE_ITO[0])
+        boost = 1.6 if t.dark else 1.0
         for fill, (_, _, alpha) in zip(self.fills, BANDS, strict=True):
             c = pg.mkColor(color)
-            c.setAlpha(alpha)
+            c.setAlpha(min(255, int(alpha * boost)))
             fill.setBrush(pg.mkBrush(c))
             fill.swatch.setSymbolBrush(c)
         self.median.setPen(pg.mkPen(t.ink, width=t.pen_width))

@@ -107,8 +107,8 @@ class PlotPanel(QFrame):
         self.title_label.setObjectName("plotTitle")
         self.title_label.setToolTip(self.title)
         self.title_label.setMinimumWidth(40)
-        head.addWidget(self.title_label, 1)
-        self.tools = head
+        head.addWidget(self.title_label, 1)   # takes the free space; elides when short of it
+        self.tools = head                     # options are inserted at index 1
         self.export_button = QToolButton()
         self.export_button.setIcon(self.style().standardIcon(QStyle.SP_DialogSaveButton))
         self.export_button.setToolTip("Export this plot as PNG, SVG or CSV")
@@ -205,7 +205,7 @@ def option_box(items: list[tuple[str, str]], tip: str) -> QComboBox:
         box.addItem(text, data)
     box.setToolTip(tip)
     box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(8)
+    box.setMinimumContentsLength(16)
     return box
 
 

@@ -42,7 +42,7 @@ class GradHeatmapPlot(PlotPanel):
         self.plot.addItem(self.image)
         self.cmap = pg.colormap.get(HEATMAP_CMAP)
         self.bar = pg.ColorBarItem(values=(-1, 1), colorMap=self.cmap, interactive=False,
-                                   label="log10 ‖∂L/∂h_l‖", width=14)
+                                   label="log10 ‖∂L/∂hₗ‖", width=14)
         self.bar.setImageItem(self.image, insert_in=self.plot)
         self.div_line = None
         self.div_step = None
@@ -52,7 +52,7 @@ class GradHeatmapPlot(PlotPanel):
 
     def apply_theme(self, theme):
         super().apply_theme(theme)
-        style_colorbar(self.bar, theme, "log10 ‖∂L/∂h_l‖")
+        style_colorbar(self.bar, theme, "log10 ‖∂L/∂hₗ‖")
 
     def new_run(self, info, history):
         super().new_run(info, history)

@@ -8,6 +8,7 @@ everything it emits is plain picklable data (records, numpy arrays, messages), n
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 import traceback
 from collections.abc import Callable
@@ -258,8 +259,27 @@ class TrainLoop:
         self.emit("failed", self.gen, msg)
 
 
+def _exit_with_parent() -> None:
+    """End this process as soon as the GUI process is gone, even in the middle of building or
+    probing a large network (the command pipe is only read between steps)."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def child_main(commands, events, threads: int) -> None:
     """Entry point of the training process: commands in, events out, until "quit"."""
+    _exit_with_parent()
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(4)     # when cores are short, the GUI (drawing, input) goes first
     import torch
 
     torch.set_num_threads(threads)

@@ -1,0 +1,378 @@
+"""The Landscape lab: the loss around the current weights while the network trains, with the
+curvature readout (minima, saddles, plateaus, the edge of stability).
+
+Data flow: a Task in the training thread copies the weights to numpy (landscape_task) at most
+every SNAPSHOT_INTERVAL s; the lab keeps the newest copy and the path, and sends requests to its
+own LandscapeWorker ("latest request wins"). While training, a new request goes out when the
+previous one is answered, at most every LIVE_INTERVAL s and leaving the worker idle for a
+share of its time (so the GUI keeps its frame rate). A setting changed by the user cancels
+the running computation at once. Results whose request id is not the latest are dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QThread, QTimer
+from PySide6.QtWidgets import QApplication, QGridLayout, QVBoxLayout, QWidget
+
+from core.config import ACTIVATIONS, DATASETS_2D, INIT_SCHEMES, ExperimentConfig
+from desktop_app.labs.base import Lab
+from desktop_app.plots.landscape_map import LandscapeMapPlot
+from desktop_app.plots.landscape_slice import LandscapeSlicePlot
+from desktop_app.plots.landscape_task import TrajectoryBuffer, snapshot_task_fn
+from desktop_app.plots.loss_curves import LossCurvesPlot
+from desktop_app.widgets.controls_panel import Control, ControlsPanel
+from desktop_app.widgets.landscape_controls import LandscapeControls
+from desktop_app.widgets.landscape_readout import CurvatureReadout
+from desktop_app.widgets.lesson_card import LessonCard
+from desktop_app.workers.landscape_worker import LandscapeRequest, LandscapeSettings, LandscapeWorker
+from desktop_app.workers.messages import Task
+
+SNAPSHOT_INTERVAL = 0.1   # s between weight copies from the training thread (the path's spacing)
+LIVE_INTERVAL = 0.2       # s at least between live landscape requests
+DUTY = 0.8                # while training the worker computes at most this share of the time
+SETTLE_S = 120.0          # screenshots wait at most this long for the newest landscape
+
+SECTIONS = [
+    ("Network", [
+        Control("model.depth", "Depth L", "int", 1, 60),
+        Control("model.width", "Width (units)", "log", 2, 512),
+        Control("model.activation", "Activation φ", "choice",
+                choices=tuple((a, a) for a in ACTIVATIONS)),
+        Control("model.skip", "Skip connections", "choice"),
+        Control("model.norm", "Normalisation", "choice"),
+    ]),
+    ("Initialization", [
+        Control("init.scheme", "Scheme", "choice", choices=tuple((s, s) for s in INIT_SCHEMES)),
+        Control("init.scale", "Weight scale σ_w", "float", 0.0, 4.0),
+    ]),
+    ("Optimizer", [
+        Control("optim.name", "Optimizer", "choice"),
+        Control("optim.lr", "Learning rate η", "log", 1e-5, 10.0),
+        Control("optim.momentum", "Momentum β", "float", 0.0, 0.999, decimals=3),
+        Control("optim.batch_size", "Batch size", "log", 1, 4096),
+        Control("optim.weight_decay", "L2 λ₂", "log", 1e-6, 1.0, zero_at_min=True),
+    ]),
+    ("Data", [
+        Control("data.name", "Dataset", "choice", choices=tuple((d, d) for d in DATASETS_2D
+                                                                  if d != "csv")),
+        Control("data.noise", "Noise σ", "float", 0.0, 1.0),
+        Control("data.n_train", "Train examples", "log", 8, 20000),
+        Control("seed", "Seed", "spin"),
+    ]),
+]
+
+LESSON_TEXT = (
+    "<p>The map is the loss on a plane through the current weights θ: "
+    "L(θ + αδ + βη) for two fixed directions δ, η. The ★ is θ itself (its colour is the "
+    "current loss), the orange line is the path training took, projected onto the plane. "
+    "Contour lines join equal losses; a round bowl is an easy minimum, crowded ridges and pits "
+    "a rough, hard one.</p>"
+    "<p>The readout beside it measures the curvature at θ (the Hessian's eigenvalues): "
+    "<b>λ_max</b> above <b>2/lr</b> means gradient descent overshoots along the sharpest "
+    "direction; a clearly negative <b>λ_min</b> means θ is a <b>saddle</b> (downhill along "
+    "some direction); tiny gradient and curvature together are a <b>plateau</b>.</p>"
+    "<p><b>Try:</b> the presets (menu <i>Presets → Landscape</i>): a deep plain net against "
+    "the same net with residual connections, a saddle at zero initialization (choose "
+    "<i>Hessian</i> directions), and a sharp full-batch minimum against a flat small-batch "
+    "one.</p>")
+
+
+class LandscapeLab(Lab):
+    name = "landscape"
+    title = "Landscape"
+    lesson_title = "Minima, saddles and plateaus"
+    lesson_text = LESSON_TEXT
+
+    def __init__(self, state, controller, theme, parent=None):
+        super().__init__(state, controller, theme, parent)
+        self.worker = LandscapeWorker(self)
+        self.worker.frame_ready.connect(self._on_frame)
+        self.worker.curvature_ready.connect(self._on_curvature)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.progress.connect(self._on_progress)
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self._maybe_request)
+        self._hooked = None
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    # ---- building --------------------------------------------------------------------------
+    def build_controls(self) -> QWidget:
+        self.settings = LandscapeSettings()
+        self.epoch = 0
+        self.log = False
+        self.live = True
+        self.trajectory = TrajectoryBuffer()
+        self.frame = None
+        self.error = ""
+        self.dropped = 0              # stale results received and not shown
+        self.shown = 0                # landscapes shown
+        self._info = None
+        self._snap = None
+        self._busy_rid = 0
+        self._last_key = None
+        self._last_submit = -1e9
+        self._last_seconds = 0.0
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.landscape_controls = LandscapeControls(self.settings)
+        self.landscape_controls.settings_changed.connect(self._settings_changed)
+        self.landscape_controls.new_directions.connect(self.new_directions)
+        self.landscape_controls.log_changed.connect(self.set_log)
+        self.landscape_controls.live_changed.connect(self.set_live)
+        lay.addWidget(self.landscape_controls)
+        self.controls_panel = ControlsPanel(self.state, SECTIONS)
+        lay.addWidget(self.controls_panel, 1)
+        w.setMinimumWidth(300)
+        return w
+
+    def build_plots(self) -> QWidget:
+        t = self.theme
+        self.map = LandscapeMapPlot(t)
+        self.map.npz_exporter = self.export_npz
+        self.slice = LandscapeSlicePlot(t)
+        self.loss = LossCurvesPlot(t)
+        self.readout = CurvatureReadout(t)
+        self.lesson = LessonCard(t, self.lesson_title, self.lesson_text)
+        w = QWidget()
+        grid = QGridLayout(w)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(4)
+        grid.addWidget(self.map, 0, 0, 2, 1)
+        grid.addWidget(self.loss, 2, 0)
+        grid.addWidget(self.slice, 0, 1)
+        grid.addWidget(self.readout, 1, 1)
+        grid.addWidget(self.lesson, 2, 1)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(1, 2)
+        grid.setRowStretch(2, 2)
+        return w
+
+    def panels(self) -> list:
+        return [self.map, self.slice, self.loss]
+
+    def tasks(self) -> list:
+        return [Task("landscape", snapshot_task_fn(self.settings.subset),
+                     min_interval=SNAPSHOT_INTERVAL, max_share=0.1)]
+
+    def accepts(self, cfg: ExperimentConfig) -> bool:
+        return cfg.model.kind == "mlp"
+
+    def default_config(self) -> ExperimentConfig:
+        return ExperimentConfig()
+
+    # ---- window hooks ------------------------------------------------------------------------
+    def set_preset(self, preset) -> None:
+        self.lesson.set_preset(preset)
+
+    def start_run(self, info, history) -> None:
+        super().start_run(info, history)
+        self._info = info
+        self._snap = None
+        self.trajectory.clear()
+        self.frame = None
+        self.error = ""
+        self._last_key = None
+        self._timer.stop()
+        if self._busy_rid:
+            self.worker.cancel()
+            self._busy_rid = 0
+        self.readout.clear()
+
+    def on_task(self, name, payload) -> None:
+        if name != "landscape" or payload is None:
+            return
+        self._snap = payload
+        self.trajectory.add(payload.step, payload.theta)
+        self._maybe_request()
+
+    def refresh(self, history, force_range: bool = False) -> int:
+        if force_range and self.isVisible():
+            self.settle()          # the final picture (screenshot) shows the newest weights
+        return super().refresh(history, force_range)
+
+    def apply_theme(self, theme) -> None:
+        super().apply_theme(theme)
+        self.lesson.apply_theme(theme)
+        self.readout.apply_theme(theme)
+
+    # ---- user actions ------------------------------------------------------------------------
+    def _settings_changed(self, s: LandscapeSettings) -> None:
+        subset_changed = s.subset != self.settings.subset
+        self.settings = s
+        if subset_changed and self.isVisible():
+            self.controller.set_tasks(self.tasks())    # the trainer's reference loss follows
+        self._maybe_request(force=True)
+
+    def set_settings(self, **changes) -> None:
+        """Change settings as if by the controls (scripts and tests)."""
+        s = dataclasses.replace(self.settings, **changes)
+        self.landscape_controls.show_settings(s)
+        self._settings_changed(s)
+
+    def new_directions(self) -> None:
+        self.epoch += 1
+        self._maybe_request(force=True)
+
+    def set_log(self, on: bool) -> None:
+        self.log = bool(on)
+        self.map.set_log(self.log)
+        self.slice.set_log(self.log)
+        with_signals = self.landscape_controls.log
+        if with_signals.isChecked() != self.log:
+            with_signals.blockSignals(True)
+            with_signals.setChecked(self.log)
+            with_signals.blockSignals(False)
+
+    def set_live(self, on: bool) -> None:
+        self.live = bool(on)
+        if on:
+            self._maybe_request()
+
+    # ---- requests ------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """A request is being computed (or queued) and has not been answered."""
+        return bool(self._busy_rid)
+
+    def _interval(self) -> float:
+        if not self.controller.running:
+            return 0.0
+        return max(LIVE_INTERVAL, self._last_seconds / DUTY)
+
+    def _maybe_request(self, force: bool = False) -> None:
+        """Send the newest weights to the worker when it is free (and the throttle allows);
+        `force`: now, cancelling whatever it is doing (the user changed something)."""
+        if self._snap is None or self._info is None:
+            return
+        key = (self._info.gen, self._snap.step, self.settings, self.epoch)
+        if not force:
+            if key == self._last_key or self._busy_rid:
+                return
+            if self.controller.running and not self.live:
+                return
+            wait = self._interval() - (time.monotonic() - self._last_submit)
+            if wait > 0:
+                if not self._timer.isActive():
+                    self._timer.start(int(1000 * wait) + 1)
+                return
+        self._timer.stop()
+        self._hook_close()
+        steps, rows = self.trajectory.view()
+        req = LandscapeRequest(run_gen=self._info.gen, config=self._info.config,
+                               dataset=self._info.dataset, snapshot=self._snap,
+                               settings=self.settings, epoch=self.epoch, traj_steps=steps,
+                               traj_rows=rows)
+        self._busy_rid = self.worker.submit(req)
+        self._last_key = key
+        self._last_submit = time.monotonic()
+
+    def _current(self, rid: int) -> bool:
+        return rid == self.worker.latest
+
+    def _on_frame(self, rid: int, frame) -> None:
+        if not self._current(rid) or frame.run_gen != getattr(self._info, "gen", None):
+            self.dropped += 1
+            return
+        self._busy_rid = 0
+        self.frame = frame
+        self.error = ""
+        self.shown += 1
+        self._last_seconds = frame.seconds
+        if frame.kind != self.settings.kind:          # filter directions were zero: Hessian
+            self.settings = dataclasses.replace(self.settings, kind=frame.kind)
+            self.landscape_controls.show_settings(self.settings)
+            self._last_key = (self._info.gen, frame.step, self.settings, self.epoch)
+        self.map.show_progress(None)
+        self.map.set_frame(frame)
+        self.slice.set_frame(frame)
+        if frame.curvature is not None:
+            self.readout.set_report(frame.curvature)
+        elif not self.settings.curvature:
+            self.readout.clear("Curvature readout is off (tick it in the Landscape controls).")
+        self._maybe_request()
+
+    def _on_curvature(self, rid: int, report) -> None:
+        if self._current(rid):
+            self.readout.set_report(report)
+
+    def _on_failed(self, rid: int, message: str) -> None:
+        if not self._current(rid):
+            self.dropped += 1
+            return
+        self._busy_rid = 0
+        self.error = message
+        self.map.show_progress(None)
+        self.map.set_message(f"No landscape: {message}")
+        self._maybe_request()
+
+    def _on_progress(self, rid: int, fraction: float, text: str) -> None:
+        if self._current(rid):
+            self.map.show_progress(fraction, text)
+
+    # ---- waiting, closing, export --------------------------------------------------------------
+    def _settled(self) -> bool:
+        last = self.controller.history.last
+        if last is None or self._info is None:
+            return True
+        if self._busy_rid or self._timer.isActive():
+            return False
+        if self._snap is None or self._snap.step < last.step:
+            return False
+        return bool(self.error) or (self.frame is not None and self.frame.step >= last.step)
+
+    def settle(self, timeout_s: float = SETTLE_S) -> bool:
+        """Wait, processing events, until the newest weights' landscape is shown (or failed)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._settled():
+                return True
+            QCoreApplication.processEvents(QEventLoop.AllEvents, 50)
+            QThread.msleep(5)
+        return self._settled()
+
+    def _hook_close(self) -> None:
+        """Stop the worker when the window closes (before Qt destroys it with the window)."""
+        win = self.window()
+        if win is not self and win is not self._hooked:
+            win.installEventFilter(self)
+            self._hooked = win
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if obj is self._hooked and event.type() == QEvent.Close:
+            self.shutdown()
+        return False
+
+    def shutdown(self) -> None:
+        """Cancel and stop the analysis thread (it restarts on the next request)."""
+        self._timer.stop()
+        self._busy_rid = 0
+        self.worker.stop()
+
+    def export_npz(self, path: str) -> None:
+        """Write the shown landscape with core's NPZ export (grid, directions, trajectory)."""
+        from core.analysis.landscape_export import save_landscape_npz
+
+        f = self.frame
+        if f is None or f.result is None:
+            raise ValueError("no landscape has been computed yet")
+        n = f.result.theta.size
+        steps, rows = self.trajectory.view()
+        keep = [(s, r) for s, r in zip(steps, rows, strict=True) if s <= f.step and r.size == n]
+        meta = {"source": "GradLab desktop app", "span": f.span, "epoch": f.epoch,
+                "settings": dataclasses.asdict(f.settings),
+                "config": self._info.config.to_dict() if self._info is not None else None}
+        if keep:
+            save_landscape_npz(path, f.result, np.array([s for s, _ in keep]),
+                               np.stack([r for _, r in keep]), meta=meta)
+        else:
+            save_landscape_npz(path, f.result, meta=meta)

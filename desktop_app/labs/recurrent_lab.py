@@ -1,0 +1,307 @@
+"""The Recurrent lab: spectral radius, eigenvalues against the unit circle, gradients through
+time, and RNN vs LSTM vs GRU.
+
+h_t = Wᵀh_(t−1) gives h_t = (Wᵀ)ᵗh_0, so components along eigenvalues inside the unit circle
+shrink and those outside blow up, forwards and backwards in time. The ρ slider rescales W_hh
+so that max|λ| = ρ exactly; the eigenvalue plot follows the slider before any training (a
+cached spectrum, rescaled), and the trainer is rebuilt (debounced) as in the deep lab.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication, QFormLayout, QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+
+from core.config import OPTIMIZERS, ExperimentConfig
+from desktop_app.labs.base import Lab
+from desktop_app.plots.rnn_gates import RnnGatePlot
+from desktop_app.plots.rnn_grad_heatmap import RnnGradHeatmapPlot
+from desktop_app.plots.rnn_grad_time import RnnGradTimePlot
+from desktop_app.plots.rnn_loss import RnnLossPlot
+from desktop_app.plots.rnn_spectrum import RnnSpectrumPlot
+from desktop_app.plots.rnn_task import RECURRENT, Spectrum, recurrent_snapshot
+from desktop_app.widgets.controls_panel import Control, ControlsPanel, tooltip
+from desktop_app.widgets.lesson_card import LessonCard
+from desktop_app.widgets.rnn_compare import ComparePanel
+from desktop_app.widgets.rnn_preview import SpectrumPreviewThread, base_key
+from desktop_app.widgets.rnn_rho_slider import RhoSlider
+from desktop_app.workers.messages import Task
+
+RHO_KEY = "init.spectral_radius"
+RHO_SECTION = "Recurrent matrix W_hh"
+SCHEMES = (("orthogonal", "orthogonal"), ("identity", "identity (IRNN)"), ("normal", "normal"),
+           ("xavier_normal", "xavier_normal"), ("xavier_uniform", "xavier_uniform"),
+           ("he_normal", "he_normal"), ("lecun_normal", "lecun_normal"), ("uniform", "uniform"))
+# Config keys that change the W_hh a trainer starts with (the eigenvalue preview follows them).
+W_KEYS = frozenset({"model.kind", "model.width", "model.activation", "seed", "data.name"})
+BLOCK_NOTE = {"lstm": ", block g (candidate)", "gru": ", block n (candidate)"}
+CACHE = 16
+
+SECTIONS = [
+    ("Recurrent network", [
+        Control("model.kind", "Kind", "choice",
+                choices=(("rnn", "vanilla RNN"), ("lstm", "LSTM"), ("gru", "GRU"))),
+        Control("model.activation", "RNN activation φ", "choice",
+                choices=(("tanh", "tanh"), ("relu", "relu"), ("linear", "linear (no φ)"))),
+        Control("model.width", "Hidden width H", "log", 2, 512),
+    ]),
+    (RHO_SECTION, [
+        Control("init.scheme", "Init scheme", "choice", choices=SCHEMES),
+        Control("init.scale", "Weight scale σ_w", "float", 0.0, 4.0),
+        Control("init.forget_bias", "LSTM forget bias", "float", -5.0, 10.0, decimals=1),
+    ]),
+    ("Task", [
+        Control("data.name", "Task", "choice",
+                choices=(("adding", "adding problem"), ("copy", "copy after a delay"))),
+        Control("data.seq_len", "Sequence length T", "int", 5, 500),
+        Control("data.copy_symbols", "Copy: symbols", "int", 1, 10),
+        Control("data.n_train", "Train sequences", "log", 16, 20000),
+    ]),
+    ("Optimizer", [
+        Control("optim.name", "Optimizer", "choice", choices=tuple((o, o) for o in OPTIMIZERS)),
+        Control("optim.lr", "Learning rate η", "log", 1e-5, 10.0),
+        Control("optim.clip_norm", "Clip ‖g‖ at", "log", 0.01, 1000.0, zero_at_min=True),
+        Control("optim.batch_size", "Batch size", "log", 1, 1024),
+        Control("seed", "Seed", "spin"),
+        Control("device", "Device", "choice", choices=(("auto", "auto"), ("cpu", "cpu"))),
+    ]),
+]
+
+LESSON_TEXT = (
+    "<p>A recurrent net applies the same W_hh at every step: h_t = Wᵀh_(t−1) gives "
+    "h_t = (Wᵀ)ᵗh_0. Components along eigenvalues inside the unit circle shrink like |λ|ᵗ, those "
+    "outside grow — and the gradient flowing back through time does the same.</p>"
+    "<p><b>Try:</b> drag <i>Spectral radius ρ</i> and watch the eigenvalues cross the unit "
+    "circle before any training. With <i>RNN activation</i> linear and the orthogonal scheme, "
+    "‖∂L/∂h_t‖ lies exactly on the dashed ρ^(T−t) line; with tanh it falls faster. Then switch "
+    "<i>Kind</i> to LSTM with forget bias 3, or press <i>Compare RNN · LSTM · GRU</i>.</p>"
+    "<p>Presets (menu <i>Presets → Recurrent</i>) set up each effect with an explanation.</p>")
+
+
+def recurrent_default() -> ExperimentConfig:
+    """The vanishing-gradient preset's config (a tanh RNN at ρ = 0.9), or the same by hand."""
+    from core.errors import GradLabError
+    from core.presets import load_preset
+
+    try:
+        return load_preset("rnn_vanishing").config
+    except (GradLabError, OSError):
+        from core.presets import config_from_partial
+
+        return config_from_partial({
+            "model": {"kind": "rnn", "width": 32, "activation": "tanh"},
+            "data": {"name": "adding", "seq_len": 50, "n_train": 1024, "n_test": 256},
+            "init": {"scheme": "orthogonal", "spectral_radius": 0.9},
+            "optim": {"name": "adam", "lr": 0.01, "batch_size": 64}})
+
+
+class RecurrentLab(Lab):
+    name = "recurrent"
+    title = "Recurrent"
+    lesson_title = "Why recurrent networks are hard to train"
+    lesson_text = LESSON_TEXT
+
+    def __init__(self, state, controller, theme, parent=None):
+        super().__init__(state, controller, theme, parent)
+        self._base: dict = {}             # base_key → spectrum dict at the scheme's own radius
+        self._pending = False             # W-relevant config changed since the run was built
+        self._spec0 = None                # Spectrum of the current run at step 0
+        self._run_kind = None
+        self._watched = None
+        self.preview_thread = SpectrumPreviewThread(self)
+        self.preview_thread.done.connect(self._preview_done)
+        self.compare.curves.connect(self._compare_curves)
+        self.compare.started.connect(self.loss.show_comparison)
+        self.compare.started.connect(self._ensure_watch)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        cfg = state.config
+        self.loss.set_clip(cfg.optim.clip_norm)
+        if self.accepts(cfg):
+            self._pending = True
+            self._update_preview(cfg)
+
+    # ---- building ---------------------------------------------------------------------------
+    def build_controls(self) -> QWidget:
+        self.controls_panel = ControlsPanel(self.state, SECTIONS)
+        self.controls_panel.setMinimumWidth(300)
+        self.rho = RhoSlider()
+        self.rho.setToolTip(tooltip(RHO_KEY) + "\nFine steps near 1; leftmost: the scheme's own "
+                            "radius (no rescaling). The eigenvalue plot follows at once.")
+        self.rho.valueChanged.connect(lambda v: self.state.set_value(RHO_KEY, float(v)))
+        self._insert_row(RHO_SECTION, 1, "Spectral radius ρ", self.rho)
+        self.controls_panel.widgets[RHO_KEY] = self.rho      # echoed by ControlsPanel.sync_key
+        self.controls_panel.sync_key(RHO_KEY)
+        backend = getattr(self.controller.thread, "backend", "thread")
+        self.compare = ComparePanel(self.state, backend_fn=lambda: backend)
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.controls_panel)
+        cl = QVBoxLayout()
+        cl.setContentsMargins(4, 0, 4, 4)
+        cl.addWidget(self.compare)
+        lay.addLayout(cl)
+        lay.addStretch(1)
+        return w
+
+    def _insert_row(self, section: str, row: int, text: str, widget: QWidget) -> None:
+        for box in self.controls_panel.findChildren(QGroupBox):
+            if box.title() == section and isinstance(box.layout(), QFormLayout):
+                label = QLabel(text)
+                label.setToolTip(widget.toolTip())
+                box.layout().insertRow(row, label, widget)
+                return
+        raise LookupError(f"no controls section {section!r}")
+
+    def build_plots(self) -> QWidget:
+        t = self.theme
+        self.spectrum = RnnSpectrumPlot(t)
+        self.grad_time = RnnGradTimePlot(t)
+        self.heatmap = RnnGradHeatmapPlot(t)
+        self.gates = RnnGatePlot(t)
+        self.loss = RnnLossPlot(t)
+        self.lesson = LessonCard(t, self.lesson_title, self.lesson_text)
+        w = QWidget()
+        grid = QGridLayout(w)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(4)
+        grid.addWidget(self.spectrum, 0, 0)
+        grid.addWidget(self.grad_time, 0, 1)
+        grid.addWidget(self.heatmap, 0, 2)
+        grid.addWidget(self.gates, 1, 0)
+        grid.addWidget(self.loss, 1, 1)
+        grid.addWidget(self.lesson, 1, 2)
+        for i in range(3):
+            grid.setColumnStretch(i, 1)
+        for i in range(2):
+            grid.setRowStretch(i, 1)
+        return w
+
+    def panels(self) -> list:
+        return [self.spectrum, self.grad_time, self.heatmap, self.gates, self.loss]
+
+    def tasks(self) -> list:
+        return [Task("recurrent", recurrent_snapshot, min_interval=0.3, max_share=0.1)]
+
+    def accepts(self, cfg: ExperimentConfig) -> bool:
+        return cfg.model.kind in RECURRENT
+
+    def default_config(self) -> ExperimentConfig:
+        return recurrent_default()
+
+    # ---- the eigenvalue preview ---------------------------------------------------------------
+    def _update_preview(self, cfg) -> None:
+        """Show W_hh's eigenvalues for `cfg` now if its unscaled spectrum is cached, else ask
+        the preview thread (the cached result is rescaled to the slider's ρ)."""
+        key = base_key(cfg)
+        base = self._base.get(key)
+        if base is not None:
+            self._show_preview(base, cfg)
+        else:
+            self._ensure_watch()
+            self.preview_thread.request(key, cfg)
+
+    def _show_preview(self, base: dict, cfg) -> None:
+        from core.analysis.recurrent import rescale_spectrum
+
+        r = cfg.init.spectral_radius
+        spec = Spectrum.from_dict(rescale_spectrum(base, r) if r > 0 else base)
+        self.spectrum.set_spectrum(spec, "Before training (preview)", None,
+                                   BLOCK_NOTE.get(cfg.model.kind, ""))
+
+    def _preview_done(self, key, spec, error: str) -> None:
+        cfg = self.state.config
+        if spec is not None:
+            self._base[key] = spec
+            while len(self._base) > CACHE:
+                self._base.pop(next(iter(self._base)))
+        if not self.accepts(cfg) or base_key(cfg) != key or not self._pending:
+            return
+        if spec is not None:
+            self._show_preview(spec, cfg)
+        else:
+            self.spectrum.set_error(f"No preview for this initialization ({error}); the "
+                                    "eigenvalues appear once the network is built.")
+
+    # ---- called by the window -------------------------------------------------------------------
+    def set_config(self, cfg, keys) -> None:
+        self.loss.set_clip(cfg.optim.clip_norm)
+        if not self.accepts(cfg):
+            return
+        if not keys or RHO_KEY in keys or any(k in W_KEYS or k.startswith("init.") for k in keys):
+            self._pending = True
+            self._update_preview(cfg)
+
+    def set_preset(self, preset) -> None:
+        self.lesson.set_preset(preset if preset is None or preset.lab == self.name else None)
+
+    def start_run(self, info, history) -> None:
+        devices = ["auto", *info.devices]
+        self.controls_panel.set_choices("device", [(d, d) for d in devices])
+        super().start_run(info, history)
+        cfg = info.config
+        self._run_kind = cfg.model.kind
+        self._spec0 = None
+        if not self.accepts(cfg):
+            return
+        self._pending = False
+        base = self._base.get(base_key(cfg))
+        if base is not None:
+            from core.analysis.recurrent import rescale_spectrum
+
+            r = cfg.init.spectral_radius
+            self._spec0 = Spectrum.from_dict(rescale_spectrum(base, r) if r > 0 else base)
+            self.grad_time.set_rho(self._spec0.radius, "W_hh at step 0")
+        elif cfg.init.spectral_radius > 0:
+            self.grad_time.set_rho(cfg.init.spectral_radius, "as set")
+
+    def on_task(self, name, payload) -> None:
+        if name != "recurrent" or payload is None:
+            return
+        snap = payload
+        self.gates.set_gates(snap.gates, snap.step)
+        spec = snap.spectrum
+        if spec is None:
+            self.spectrum.set_error("W_hh is not finite (the run diverged): showing nothing; "
+                                    "Reset to start over.")
+            return
+        if snap.step == 0:
+            self._spec0 = spec
+        self.grad_time.set_rho(spec.radius, f"W_hh at step {snap.step}")
+        if self._pending:
+            return                        # the slider's preview wins until the rebuild arrives
+        moved = self._spec0 if snap.step > 0 else None
+        self.spectrum.set_spectrum(spec, f"Step {snap.step}", moved, BLOCK_NOTE.get(snap.kind, ""))
+
+    def apply_theme(self, theme) -> None:
+        super().apply_theme(theme)
+        self.lesson.apply_theme(theme)
+        self.compare.label.setStyleSheet(f"color: {theme.muted};")
+
+    # ---- threads ---------------------------------------------------------------------------
+    def _compare_curves(self, curves, running: bool) -> None:
+        self.loss.set_comparison(curves, running, self.compare.status_text)
+
+    def _ensure_watch(self) -> None:
+        """Stop this lab's threads when its window closes (the window knows only the trainer)."""
+        top = self.window()
+        if top is not self and top is not self._watched:
+            top.installEventFilter(self)
+            self._watched = top
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._ensure_watch()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if obj is self._watched and event.type() == QEvent.Close:
+            self.shutdown()
+        return False
+
+    def shutdown(self) -> bool:
+        """Cancel the comparison and stop the preview thread; True when both have stopped."""
+        ok = self.compare.shutdown()
+        return self.preview_thread.stop() and ok
