@@ -118,4 +118,9 @@ def main(argv: list[str] | None = None) -> int:
             win.sessions.open(args.session)   # replaces the first build (latest wins)
 
     QTimer.singleShot(0, start)
-    return app.exec()
+    rc = app.exec()
+    if win.controller.thread.isRunning():
+        # The thread backend inside a long build (not interruptible): leave without running
+        # Qt's destructors on a live QThread, which would abort.
+        os._exit(rc)
+    return rc

@@ -75,6 +75,12 @@ class MainWindow(QMainWindow):
             lbl.setContentsMargins(8, 0, 8, 0)
             sb.addPermanentWidget(lbl)
 
+    def _size_status(self) -> None:
+        """Fixed widths for the changing numbers, so they neither jitter nor get cut."""
+        for lbl, widest in ((self.lbl_step, "step 0000000"), (self.lbl_rate, "0000.0 steps/s"),
+                            (self.lbl_ms, "0000.0 ms/step")):
+            lbl.setMinimumWidth(lbl.fontMetrics().horizontalAdvance(widest) + 20)
+
     def _wire(self) -> None:
         c, s = self.controller, self.state
         c.run_started.connect(self._run_started)
@@ -219,6 +225,7 @@ class MainWindow(QMainWindow):
         self.setFont(app.font())
         for lab in self.labs.values():
             lab.apply_theme(theme)
+        self._size_status()
         self.frame()
 
     # ---- helpers ---------------------------------------------------------------------------

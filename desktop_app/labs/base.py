@@ -89,10 +89,14 @@ class Lab(QWidget):
     def on_records(self, history, records) -> None:
         for p in self.panels():
             p.records_added(history, records)
+        for r in records:
+            if r.divergence is not None and r.step == 0:
+                self.on_divergence(r.divergence)   # the network overflows at initialization
 
     def on_divergence(self, div) -> None:
         self.banner.show_divergence(div)
         for p in self.panels():
+            p.div_step = div.step
             p.mark_divergence(div.step)
 
     def refresh(self, history, force_range: bool = False) -> int:

@@ -98,6 +98,7 @@ class ActivationsPlot(PlotPanel):
             for f in self.fills:
                 f.set_data(np.empty(0), np.empty(0), np.empty(0))
             self._table_fn = None
+            self.set_note(self.empty_note())
             return
         p = finite(pct[-1])                       # (layers, 7)
         x = np.arange(1, p.shape[0] + 1, dtype=np.float64)

@@ -97,6 +97,7 @@ class PlotPanel(QFrame):
         self.dirty = False
         self._ranged_at = 0.0
         self._table_fn = None       # () -> (header, rows), computed only when exported
+        self.div_step: int | None = None   # step where the run diverged (set by the lab)
         self.setFrameShape(QFrame.StyledPanel)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         lay = QVBoxLayout(self)
@@ -134,6 +135,14 @@ class PlotPanel(QFrame):
     def new_run(self, info, history) -> None:
         """A new network: clear and prepare (layer count, dataset, …)."""
         self.dirty = True
+        self.div_step = None
+
+    def empty_note(self, waiting: str = "Waiting for the first measurement…") -> str:
+        """What an empty plot says: why there is nothing to draw."""
+        if self.div_step is not None:
+            return (f"Nothing finite to draw: the run diverged at step {self.div_step} "
+                    "(see the banner above).")
+        return waiting
 
     def draw(self, history, rerange: bool) -> None:
         """Update the plot items from the history; re-range axes when `rerange`."""

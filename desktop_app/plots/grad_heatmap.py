@@ -76,6 +76,7 @@ class GradHeatmapPlot(PlotPanel):
         if len(mat) == 0:
             self.image.clear()
             self._table_fn = None
+            self.set_note(self.empty_note())
             return
         img = log10_safe(mat)                     # (steps, layers): x = step, y = layer
         lo, hi = window_levels(img)

@@ -156,7 +156,8 @@ class GradPerLayerPlot(PlotPanel):
         if len(mat) == 0:
             for item in (self.measured, self.meanfield, self.initial):
                 item.setData([], [])
-            self.set_note("Waiting for the first training step." if field == "update_ratio" else "")
+            self.set_note(self.empty_note("Waiting for the first training step."
+                                          if field == "update_ratio" else ""))
             self._table_fn = None
             return
         x = np.arange(1, mat.shape[1] + 1, dtype=np.float64)

@@ -27,7 +27,7 @@ from PySide6.QtCore import QThread, Signal
 from desktop_app.workers.messages import Task
 
 RELAY_POLL = 0.05           # seconds the relay waits for an event before checking for a stop
-CHILD_JOIN = 1.0            # seconds a quitting child gets before it is terminated
+CHILD_JOIN = 0.5            # seconds a quitting child gets before it is terminated (then killed)
 
 
 def default_threads() -> int:
@@ -175,8 +175,11 @@ class TrainThread(QThread):
                 with contextlib.suppress(OSError, BrokenPipeError):
                     cmd_send.send(("quit", ()))
             child.join(CHILD_JOIN)
-            if child.is_alive():
+            if child.is_alive():      # busy building or probing a large net: end it
                 child.terminate()
+                child.join(CHILD_JOIN)
+            if child.is_alive():
+                child.kill()
                 child.join(CHILD_JOIN)
             cmd_send.close()
             evt_recv.close()

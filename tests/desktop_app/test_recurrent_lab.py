@@ -1,0 +1,280 @@
+"""The Recurrent lab: the ρ slider and the eigenvalue preview, presets in the controls, every
+plot filled by a short run, the ρ^(T−t) line, the gates (and training opening them), the
+RNN vs LSTM vs GRU comparison (and its Cancel), divergence, and a clean close."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+
+def rnn_config(**changes):
+    """A tiny recurrent net: trains a step in a few milliseconds."""
+    from core.presets import config_from_partial
+
+    cfg = config_from_partial({
+        "seed": 0, "device": "cpu",
+        "model": {"kind": "rnn", "width": 8, "activation": "linear"},
+        "data": {"name": "adding", "seq_len": 12, "n_train": 64, "n_test": 32},
+        "init": {"scheme": "orthogonal", "spectral_radius": 0.9},
+        "optim": {"name": "adam", "lr": 0.01, "batch_size": 32},
+        "train": {"eval_every": 5}})
+    for k, v in changes.items():
+        cfg = cfg.with_value(k, v)
+    return cfg
+
+
+@pytest.fixture
+def open_lab(make_window, qtbot):
+    """open_lab(cfg, start=True) → (window, recurrent lab), the lab shown before the first build."""
+
+    def make(cfg=None, start=True):
+        win = make_window(cfg or rnn_config(), start=False)
+        assert win.show_lab("recurrent")
+        lab = win.labs["recurrent"]
+        if start:
+            with qtbot.waitSignal(win.controller.run_started, timeout=60000):
+                win.start()
+            qtbot.waitUntil(lambda: len(win.controller.history) >= 1, timeout=10000)
+        return win, lab
+
+    return make
+
+
+def redraw(win, lab):
+    for p in lab.panels():
+        p.dirty = True
+    lab.refresh(win.controller.history, force_range=True)
+
+
+def eig_radius(lab) -> float:
+    x, y = lab.spectrum.current.getData()
+    assert len(x) > 0
+    return float(np.max(np.hypot(x, y)))
+
+
+def test_rho_slider_moves_the_eigenvalues_before_any_training(open_lab, qtbot):
+    win, lab = open_lab(rnn_config(**{"model.width": 16}), start=False)
+    assert win.controller.info is None                     # no network built, no step taken
+    qtbot.waitUntil(lambda: lab.spectrum.spec is not None, timeout=20000)
+    redraw(win, lab)
+    assert eig_radius(lab) == pytest.approx(0.9, abs=1e-6)
+    # Fine steps near 1, coarse far away; the range is 0.1–3 (0 = the scheme's own radius).
+    vals = lab.rho.values
+    assert vals[0] == 0 and vals[1] == pytest.approx(0.1) and vals[-1] == pytest.approx(3.0)
+    near = np.diff([v for v in vals if 0.95 <= v <= 1.05])
+    assert near.max() <= 0.002 + 1e-12 and np.diff([v for v in vals if v >= 2]).min() >= 0.1 - 1e-12
+    before = lab.spectrum.current.getData()[0].copy()
+    for rho in (1.3, 0.998, 2.5):
+        lab.rho.slider.setValue(lab.rho.position_of(rho))   # as a drag would: no waiting below
+        assert win.state.config.init.spectral_radius == pytest.approx(rho)
+        redraw(win, lab)
+        assert eig_radius(lab) == pytest.approx(rho, abs=1e-6)
+        assert "preview" in lab.spectrum.note.text()
+    assert not np.allclose(lab.spectrum.current.getData()[0], before)
+    # The unit circle is drawn, the ρ circle follows the slider.
+    ux, uy = lab.spectrum.unit.getData()
+    assert np.allclose(np.hypot(ux, uy), 1.0)
+    rx, ry = lab.spectrum.rho_circle.getData()
+    assert np.allclose(np.hypot(rx, ry), 2.5)
+    # Singular values beside them: orthogonal W at radius 2.5 has every σ = 2.5.
+    assert np.allclose(lab.spectrum.sv_points.getData()[1], 2.5)
+    assert win.controller.step_count == 0
+
+
+def test_recurrent_presets_load_into_the_controls(open_lab, qtbot):
+    from core.presets import load_preset, preset_names
+
+    win, lab = open_lab(start=False)
+    names = [n for n in preset_names() if load_preset(n).lab == "recurrent"]
+    assert len(names) >= 6
+    w = lab.controls_panel.widgets
+    for name in names:
+        p = load_preset(name)
+        assert win.load_preset(name)
+        cfg = p.config
+        assert win.current_lab() is lab
+        assert win.state.config == cfg
+        assert w["model.kind"].currentData() == cfg.model.kind
+        assert w["model.activation"].currentData() == cfg.model.activation
+        assert w["init.scheme"].currentData() == cfg.init.scheme
+        assert "not available" not in w["init.scheme"].currentText()
+        assert lab.rho.value() == pytest.approx(cfg.init.spectral_radius)
+        assert w["data.seq_len"].value() == cfg.data.seq_len
+        assert w["init.forget_bias"].value() == pytest.approx(cfg.init.forget_bias)
+        assert w["optim.lr"].value() == pytest.approx(cfg.optim.lr)
+        assert w["optim.clip_norm"].value() == pytest.approx(cfg.optim.clip_norm)
+        assert lab.lesson.heading.text() == p.title
+
+
+def test_short_run_fills_the_plots_and_the_linear_prediction_is_rho_power(open_lab, qtbot):
+    win, lab = open_lab()
+    c = win.controller
+    T = 12
+    qtbot.waitUntil(lambda: lab.spectrum.label == "Step 0", timeout=10000)
+    redraw(win, lab)
+    # Step 0, linear RNN with W_hh = 0.9·orthogonal: measured ‖∂L/∂h_t‖ lies on ρ^(T−t).
+    t, y = lab.grad_time.measured.getData()
+    tp, yp = lab.grad_time.prediction.getData()
+    assert len(t) == T and np.array_equal(t, tp)
+    g, pred = 10 ** y, 10 ** yp                           # log axis: the items hold log10
+    np.testing.assert_allclose(pred, g[-1] * 0.9 ** (T - t), rtol=1e-6)
+    np.testing.assert_allclose(g, pred, rtol=1e-4)
+    assert "exact" in lab.grad_time.note.text()
+    c.step(10)
+    qtbot.waitUntil(lambda: c.step_count == 10, timeout=10000)
+    qtbot.waitUntil(lambda: lab.spectrum.label == "Step 10", timeout=10000)
+    redraw(win, lab)
+    t, y = lab.grad_time.measured.getData()
+    assert len(t) == T and np.all(np.isfinite(y))
+    # After training the line uses the current W_hh's radius, anchored at t = T.
+    rho = lab.grad_time.rho
+    assert rho == pytest.approx(eig_radius(lab), rel=1e-9) and rho != pytest.approx(0.9, abs=1e-6)
+    tp, yp = lab.grad_time.prediction.getData()
+    np.testing.assert_allclose(10 ** yp, 10 ** y[-1] * rho ** (T - tp), rtol=1e-6)
+    assert len(lab.grad_time.initial.getData()[0]) == T      # step 0 for comparison
+    img = lab.heatmap.image.image
+    assert img is not None and img.shape == (11, T) and np.isfinite(img).all()
+    x, y = lab.loss.batch.getData()
+    assert len(x) == 11 and np.all(np.isfinite(y))
+    assert len(lab.loss.test.getData()[0]) >= 2
+    assert not lab.loss.bottom.isVisible()                    # adding is a regression
+    assert lab.spectrum.spec0 is not None                     # hollow: where λ started
+    assert len(lab.spectrum.initial.getData()[0]) == 8
+    for p in lab.panels():
+        assert bool(p.csv_table()[1]) == (p is not lab.gates), p.title   # an RNN has no gates
+    assert lab.gates.placeholder.isVisible() and not lab.gates.view.isVisible()
+
+
+def test_copy_task_shows_accuracy_and_clipped_steps(open_lab, qtbot):
+    cfg = rnn_config(**{"model.activation": "tanh", "data.name": "copy", "data.copy_symbols": 2,
+                        "optim.clip_norm": 0.01})
+    win, lab = open_lab(cfg)
+    c = win.controller
+    c.step(6)
+    qtbot.waitUntil(lambda: c.step_count == 6, timeout=10000)
+    redraw(win, lab)
+    assert lab.loss.bottom.isVisible()
+    assert len(lab.loss.test_acc.getData()[0]) >= 1
+    assert "Clipped steps: 6 of 6" in lab.loss.note.text()
+    # Copy reads the last k = 2 steps: the prediction is anchored at t = T − 2.
+    tp, _ = lab.grad_time.prediction.getData()
+    assert tp.max() == 11                                    # t = T − k + 1
+
+
+def test_lstm_gates_heatmap_and_open_versus_default_forget_gate(open_lab, qtbot):
+    cfg = rnn_config(**{"model.kind": "lstm", "init.scheme": "xavier_normal",
+                        "init.spectral_radius": 0.0, "init.forget_bias": 3.0,
+                        "data.seq_len": 60, "model.width": 16})
+    win, lab = open_lab(cfg)
+    c = win.controller
+    qtbot.waitUntil(lambda: lab.gates.gates is not None, timeout=10000)
+    redraw(win, lab)
+    img = lab.gates.image.image
+    assert img.shape == (60, 16) and np.all((img > 0) & (img < 1))
+    assert img.mean() > 0.9                                    # σ(3) ≈ 0.95: open
+    assert len(lab.gates.mean.getData()[0]) == 1
+    assert "forget gate" in lab.gates.title_label.text()
+    assert not lab.grad_time.prediction.isVisible()           # no ρ^(T−t) for gated units
+    assert "gates change it" in lab.grad_time.note.text()
+    open_ratio = lab.grad_time.ratio
+    # The default LSTM (forget bias 0, f ≈ 0.5) vanishes at initialization too.
+    with qtbot.waitSignal(c.run_started, timeout=20000):
+        win.state.set_value("init.forget_bias", 0.0)
+    qtbot.waitUntil(lambda: len(c.history) >= 1 and lab.gates.gates is not None, timeout=10000)
+    redraw(win, lab)
+    closed_ratio = lab.grad_time.ratio
+    assert open_ratio > 1e-2 and closed_ratio < 1e-5 and open_ratio > 1e4 * closed_ratio
+    assert 0.4 < lab.gates.image.image.mean() < 0.6
+
+
+def test_training_opens_the_forget_gate_on_a_delay_task(open_lab, qtbot):
+    cfg = rnn_config(**{"model.kind": "lstm", "model.width": 16, "init.scheme": "xavier_normal",
+                        "init.spectral_radius": 0.0, "data.name": "copy", "data.copy_symbols": 2,
+                        "data.n_train": 256, "train.eval_every": 1000})
+    win, lab = open_lab(cfg)
+    c = win.controller
+    c.step(150)
+    qtbot.waitUntil(lambda: c.step_count == 150, timeout=30000)
+    redraw(win, lab)
+    _, mean_f = lab.gates.mean.getData()
+    assert len(mean_f) == 151
+    assert 0.4 < mean_f[:5].mean() < 0.6 and mean_f[-10:].mean() > mean_f[:5].mean() + 0.1
+
+
+def test_compare_gives_three_curves_and_can_be_cancelled(open_lab, qtbot):
+    win, lab = open_lab(rnn_config(**{"model.activation": "tanh", "train.eval_every": 2}),
+                        start=False)
+    cmp_ = lab.compare
+    with qtbot.waitSignal(cmp_.state_changed, timeout=30000,
+                          check_params_cb=lambda on: not on):
+        assert cmp_.start(steps=6)
+    assert lab.loss.mode == "compare"
+    assert [cv.kind for cv in cmp_.result] == ["rnn", "lstm", "gru"]
+    assert all(len(cv.steps) == 6 and cv.done and not cv.error for cv in cmp_.result)
+    redraw(win, lab)
+    for kind in ("rnn", "lstm", "gru"):
+        x, y = lab.loss.kind_test[kind].getData()
+        assert {2, 4, 6} <= set(x.astype(int)) and np.all(np.isfinite(y))   # every eval_every
+        assert len(lab.loss.kind_batch[kind].getData()[0]) == 6
+    assert {row[0] for row in lab.loss.csv_table()[1]} == {"rnn", "lstm", "gru"}
+    assert "RNN" in lab.loss.key_row.text() and "GRU" in lab.loss.key_row.text()
+    # A long comparison: the GUI keeps running while it trains, Cancel stops it within a step.
+    assert cmp_.start(steps=100_000)
+    qtbot.waitUntil(lambda: bool(cmp_.result) and len(cmp_.result[0].steps) > 5, timeout=20000)
+    ticks = []
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer(interval=10)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    qtbot.wait(200)
+    timer.stop()
+    assert len(ticks) >= 5                                  # the event loop was not blocked
+    with qtbot.waitSignal(cmp_.state_changed, timeout=5000):
+        cmp_.button.click()                                 # the button reads "Cancel" now
+    assert not cmp_.running and cmp_.progress.format() == "cancelled"
+    assert len(cmp_.result) == 1 and not cmp_.result[0].done
+
+
+def test_exploding_preset_shows_the_banner_and_reset_recovers(open_lab, qtbot):
+    win, lab = open_lab()
+    c = win.controller
+    with qtbot.waitSignal(c.run_started, timeout=20000):
+        win.load_preset("rnn_exploding")
+    with qtbot.waitSignal(c.diverged, timeout=20000) as sig:
+        c.play()
+    div = sig.args[0]
+    qtbot.waitUntil(lambda: not c.running, timeout=5000)
+    assert lab.banner.isVisible() and f"step {div.step}" in lab.banner.title.text()
+    redraw(win, lab)                                      # nothing breaks on Inf/NaN
+    assert lab.heatmap.div_line is not None and lab.heatmap.div_line.value() == div.step
+    assert lab.loss.div_lines and lab.loss.div_lines[0][1].value() == div.step
+    assert f"diverged at step {div.step}" in lab.grad_time.note.text()
+    t, y = lab.grad_time.measured.getData()
+    assert len(t) and np.all(np.isfinite(y))              # the last finite profile
+    # The app keeps responding: a Reset gives a fresh run at step 0 without the banner.
+    with qtbot.waitSignal(c.run_started, timeout=10000):
+        win.act_reset.trigger()
+    qtbot.waitUntil(lambda: len(c.history) == 1, timeout=5000)
+    assert not lab.banner.isVisible() and c.step_count == 0
+    redraw(win, lab)
+    assert lab.heatmap.div_line is None
+    assert eig_radius(lab) == pytest.approx(1.1, abs=1e-6)
+
+
+def test_closing_mid_run_leaves_no_running_thread(open_lab, qtbot):
+    win, lab = open_lab()
+    c = win.controller
+    c.play()
+    qtbot.waitUntil(lambda: c.step_count >= 3, timeout=10000)
+    assert lab.compare.start(steps=100_000)
+    qtbot.waitUntil(lambda: bool(lab.compare.result), timeout=20000)
+    compare_thread = lab.compare.thread
+    win.close()
+    assert not c.thread.isRunning()
+    assert not compare_thread.isRunning()
+    assert not lab.preview_thread.isRunning()
+    assert math.isfinite(c.step_count)
