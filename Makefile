@@ -1,9 +1,10 @@
 # Two commands on a fresh machine: `make run` (set up and launch) and `make test` (set up and test).
+# Installers: `make bundle` (desktop bundle into dist/) and `make bundle-smoke` (check it).
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean bundle bundle-smoke icons
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -27,6 +28,22 @@ lint:
 
 bench: setup
 	$(BIN)/python -m benchmarks.run_all
+
+# The desktop bundle (resources/packaging/PACKAGING.md): a clean venv in build/bundle-venv with a
+# CPU torch, PyInstaller one-folder, packed for this OS into dist/ (Linux: .tar.gz, AppDir, and
+# an AppImage where appimagetool is found). Independent of .venv. BUNDLE_ARGS=--fresh rebuilds
+# the build venv.
+bundle:
+	$(PY) resources/packaging/build.py $(BUNDLE_ARGS)
+
+# Run the built bundle outside the source tree with a bare environment: --version, a 20-step
+# headless run, a session opened and saved, an offscreen screenshot, the start-up time.
+bundle-smoke:
+	$(PY) resources/packaging/smoke_test.py
+
+# Render resources/icons/gradlab.svg to the committed PNG sizes, .ico and .icns.
+icons: setup
+	$(BIN)/python resources/packaging/make_icons.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
