@@ -1,0 +1,178 @@
+"""‖∂L/∂h_t‖ against the time step t on a log axis, with the linear-RNN prediction ρ^(T−t).
+
+Backpropagation through time multiplies the gradient by the step Jacobian diag(φ'(a_t))·W_hh
+once per step back. For a linear RNN with W_hh = ρ·orthogonal that is exactly ρ per step, so
+the gradient lies on ρ^(T−t): a straight line on the log axis with slope log ρ. tanh' < 1 makes
+a tanh RNN fall faster; gates replace the W_hh path by the memory gate, so the line does not
+apply to LSTM/GRU.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from desktop_app.plots.base import PlotPanel, new_plot, set_range
+from desktop_app.plots.clean import finite_xy, fmt, positive, span
+from desktop_app.plots.rnn_key import KeyRow
+from desktop_app.theme import OKABE_ITO
+
+MEASURED = OKABE_ITO[0]
+PREDICTION = OKABE_ITO[1]
+
+
+def ratio_text(r: float) -> str:
+    if not (r > 0 and math.isfinite(r)):
+        return "—"
+    return f"10^{math.log10(r):.1f}" if (r < 1e-2 or r > 1e3) else f"{r:.3g}"
+
+
+class RnnGradTimePlot(PlotPanel):
+    key = "rnn_grad_through_time"
+    title = "Gradient through time ‖∂L/∂hₜ‖"
+
+    def __init__(self, theme, parent=None):
+        super().__init__(theme, parent)
+        self.key_row = KeyRow(self.view, 0, 0)
+        self.plot = new_plot(self.view, 1, 0, log_y=True)
+        self.plot.setLabel("bottom", "time step t (1 = first input, T = last)")
+        self.plot.setLabel("left", "‖∂L/∂h<sub>t</sub>‖ (log scale)")
+        self.initial = self.plot.plot([], [])
+        self.prediction = self.plot.plot([], [])
+        self.measured = self.plot.plot([], [])
+        self.kind = "rnn"
+        self.activation = "tanh"
+        self.scheme = ""
+        self.loss_steps = 1
+        self.rho = math.nan          # spectral radius used for the prediction
+        self.rho_source = ""
+        self.div_step = None
+        self.ratio = math.nan        # ‖∂L/∂h₁‖ / ‖∂L/∂h_a‖ as drawn last
+        self._style()
+        self._legend()
+
+    def plot_items(self):
+        return [self.plot]
+
+    def apply_theme(self, theme):
+        super().apply_theme(theme)
+        self._style()
+        self._legend()
+
+    def _style(self) -> None:
+        t = self.theme
+        self.measured.setPen(pg.mkPen(MEASURED, width=t.pen_width))
+        self.measured.setSymbolBrush(MEASURED)
+        self.measured.setSymbolPen(None)
+        self.prediction.setPen(pg.mkPen(PREDICTION, width=t.pen_width, style=Qt.DashLine))
+        self.initial.setPen(pg.mkPen(t.muted, width=max(1, t.pen_width - 1), style=Qt.DotLine))
+
+    @property
+    def predicts(self) -> bool:
+        """The ρ^(T−t) line is the vanilla RNN's (exact when linear and orthogonal)."""
+        return self.kind == "rnn"
+
+    def _legend(self) -> None:
+        t = self.theme
+        entries = [(MEASURED, "line_point", "now"), (t.muted, "dot", "at step 0")]
+        if self.predicts:
+            entries.append((PREDICTION, "dash", "ρ^(T−t), linear RNN"))
+        self.key_row.set(entries, t)
+
+    def set_rho(self, rho: float, source: str) -> None:
+        """Spectral radius of W_hh for the prediction (the current matrix when known)."""
+        if rho != self.rho or source != self.rho_source:
+            self.rho, self.rho_source = float(rho), source
+            self.dirty = True
+
+    def new_run(self, info, history) -> None:
+        super().new_run(info, history)
+        cfg = info.config
+        self.kind = cfg.model.kind
+        self.activation = cfg.model.activation
+        self.scheme = cfg.init.scheme
+        self.loss_steps = int(getattr(info.dataset, "loss_steps", 1) or 1)
+        self.rho, self.rho_source = math.nan, ""
+        self.prediction.setVisible(self.predicts)
+        self._legend()
+        self.mark_divergence(None)
+        self._ranged_at = 0.0
+
+    def mark_divergence(self, step):
+        self.div_step = step
+        self.dirty = True
+
+    def _applies(self) -> str:
+        """When (and why not) the prediction holds, for the note."""
+        if self.kind != "rnn":
+            gate = "forget gate f_t" if self.kind == "lstm" else "update gate z_t"
+            return (f"No ρ^(T−t) line: in a{'n' if self.kind == 'lstm' else ''} "
+                    f"{self.kind.upper()} the {gate} sets how much gradient each step keeps, "
+                    "not W_hh alone; gates change it.")
+        if self.activation == "linear":
+            if self.scheme == "orthogonal":
+                return "Linear RNN with orthogonal W_hh: the prediction is exact."
+            return ("Linear RNN: the factor per step tends to ρ far back; for a non-normal W "
+                    "(Gaussian) the first steps back change it by the rms singular value instead.")
+        if self.activation == "tanh":
+            return ("The prediction does not hold for tanh: each step also multiplies by "
+                    "tanh′(a_t) < 1, so the gradient falls faster than the line.")
+        return ("The prediction does not hold for ReLU: φ′ is 0 or 1 per unit, so the factor "
+                "depends on how many units are active.")
+
+    def draw(self, history, rerange):
+        mat = history.layer_matrix("grad_t")
+        steps = history.probe_steps("grad_t")
+        if len(mat) == 0:
+            for item in (self.measured, self.initial, self.prediction):
+                item.setData([], [])
+            self.set_note("A recurrent net's ‖∂L/∂hₜ‖ appears here after the first probe.")
+            self._table_fn = None
+            return
+        # The last row with a finite gradient (a diverged step may hold Inf/NaN).
+        last = len(mat) - 1
+        while last > 0 and not np.all(np.isfinite(mat[last])):
+            last -= 1
+        g = np.asarray(mat[last], dtype=np.float64)
+        step = int(steps[last])
+        T = len(g)
+        t = np.arange(1, T + 1, dtype=np.float64)
+        y = positive(g)
+        self.measured.setData(*finite_xy(t, y))
+        sym = "o" if T <= 80 else None
+        self.measured.setSymbol(sym)
+        self.measured.setSymbolSize(max(self.theme.symbol_size - 2, 3))
+        y0 = positive(mat[0]) if len(mat) > 1 else np.full(T, np.nan)
+        self.initial.setData(*finite_xy(t, y0))
+        pred = np.full(T, np.nan)
+        if self.predicts and math.isfinite(self.rho):
+            from core.analysis.recurrent import linear_prediction
+
+            pred = positive(linear_prediction(g, self.rho, self.loss_steps))
+        self.prediction.setData(*finite_xy(t, pred))
+        a = T - max(self.loss_steps, 1)          # last step before the loss reads h_t directly
+        ratio = g[0] / g[a] if a >= 0 and g[a] > 0 else math.nan
+        self.ratio = ratio
+        notes = [f"Step {step}: ‖∂L/∂h₁‖ / ‖∂L/∂h_{a + 1}‖ = {ratio_text(ratio)}"
+                 f" (how much of the gradient reaches the first input)."]
+        if a >= 1 and g[0] > 0 and g[a] > 0 and math.isfinite(ratio):
+            factor = ratio ** (1.0 / a)
+            rho = f"{fmt(self.rho, 3)} ({self.rho_source})" if math.isfinite(self.rho) else "—"
+            notes.append(f"Measured factor per step back: {fmt(factor, 3)} (geometric mean); "
+                         f"ρ = {rho}.")
+        notes.append(self._applies())
+        if self.div_step is not None:
+            notes.append(f"The run diverged at step {self.div_step}; showing the last finite "
+                         f"gradients (step {step}).")
+        self.set_note(" ".join(notes))
+        self._table_fn = lambda: (["t", f"grad_t_step_{step}", "grad_t_step_0",
+                                   "linear_prediction_rho_pow_T_minus_t"],
+                                  np.column_stack([t, g, y0, pred]).tolist())
+        if rerange:
+            yr = span(np.concatenate([y, y0, pred]), log=True, pad=0.06)
+            if yr:
+                set_range(self.plot, y=yr)
+            set_range(self.plot, x=(0.5, T + 0.5))

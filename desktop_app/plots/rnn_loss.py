@@ -1,0 +1,292 @@
+"""Loss and accuracy of the recurrent run, or of RNN vs LSTM vs GRU on the same task and seed.
+
+"This run": the batch loss every step, train (whole set) and test loss every eval_every steps,
+and the loss of a network without memory (adding: predicting the mean, the target's variance;
+copy: chance, ln K). Accuracy (copy task only; the adding problem is a regression).
+"RNN vs LSTM vs GRU": the comparison's three runs overlaid (colour and line style per kind).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from desktop_app.plots.base import PlotPanel, new_plot, option_box, set_range, vline
+from desktop_app.plots.clean import finite, finite_xy, fmt, positive, span
+from desktop_app.plots.rnn_key import KeyRow
+from desktop_app.theme import TEST_COLOR, TRAIN_COLOR
+
+# Kind → (colour, line style, symbol): Okabe-Ito colours, and style/symbol as a second cue.
+KIND_STYLE = {"rnn": ("#D55E00", Qt.SolidLine, "t"), "lstm": ("#0072B2", Qt.DashLine, "o"),
+              "gru": ("#009E73", Qt.DashDotLine, "s")}
+KIND_GLYPH = {"rnn": "line_triangle", "lstm": "dash_point", "gru": "dashdot_square"}
+
+
+class RnnLossPlot(PlotPanel):
+    key = "rnn_loss"
+    title = "Loss and accuracy"
+
+    def __init__(self, theme, parent=None):
+        super().__init__(theme, parent)
+        self.mode_box = option_box([("this run", "run"), ("RNN vs LSTM vs GRU", "compare")],
+                                   "This run's loss, or the comparison of the three kinds of "
+                                   "recurrent net on the same task and seed (Compare button)")
+        self.mode_box.currentIndexChanged.connect(self._mode_changed)
+        self.tools.insertWidget(1, self.mode_box)
+        self.key_row = KeyRow(self.view, 0, 0)
+        self.top = new_plot(self.view, 1, 0, log_y=True)
+        self.bottom = new_plot(self.view, 2, 0)
+        self.bottom.setXLink(self.top)
+        self.view.ci.layout.setRowStretchFactor(1, 3)
+        self.view.ci.layout.setRowStretchFactor(2, 2)
+        self.top.setLabel("left", "loss")
+        self.bottom.setLabel("left", "accuracy (%)")
+        self.bottom.setLabel("bottom", "training step")
+        self.batch = self.top.plot([], [])
+        self.batch.setClipToView(True)
+        self.batch.setDownsampling(auto=True, method="peak")
+        self.train = self.top.plot([], [])
+        self.test = self.top.plot([], [])
+        self.train_acc = self.bottom.plot([], [])
+        self.test_acc = self.bottom.plot([], [])
+        self.baseline = pg.InfiniteLine(angle=0, movable=False)
+        self.baseline.setZValue(-5)
+        self.top.addItem(self.baseline)
+        self.kind_batch = {k: self.top.plot([], []) for k in KIND_STYLE}
+        self.kind_test = {k: self.top.plot([], []) for k in KIND_STYLE}
+        self.kind_acc = {k: self.bottom.plot([], []) for k in KIND_STYLE}
+        self.div_lines = []
+        self.classification = False
+        self.baseline_value = math.nan
+        self.baseline_text = ""
+        self.clip = 0.0
+        self.comparison: list = []
+        self.comparison_running = False
+        self.compare_note = ""
+        self.div_step = None
+        self._style()
+        self._mode_changed()
+
+    @property
+    def mode(self) -> str:
+        return self.mode_box.currentData()
+
+    def plot_items(self):
+        return [self.top, self.bottom]
+
+    def apply_theme(self, theme):
+        super().apply_theme(theme)
+        self._style()
+        self._legend()
+
+    def _style(self) -> None:
+        t = self.theme
+        faint = pg.mkColor(TRAIN_COLOR)
+        faint.setAlpha(110)
+        self.batch.setPen(pg.mkPen(faint, width=1))
+        for item, color in ((self.train, TRAIN_COLOR), (self.test, TEST_COLOR),
+                            (self.train_acc, TRAIN_COLOR), (self.test_acc, TEST_COLOR)):
+            item.setPen(pg.mkPen(color, width=1))
+            item.setSymbol("o")
+            item.setSymbolSize(max(t.symbol_size - 2, 4))
+            item.setSymbolBrush(color)
+            item.setSymbolPen(None)
+        self.baseline.setPen(pg.mkPen(t.muted, width=t.pen_width, style=Qt.DashLine))
+        for k, (color, style, sym) in KIND_STYLE.items():
+            c = pg.mkColor(color)
+            c.setAlpha(70)
+            self.kind_batch[k].setPen(pg.mkPen(c, width=1))
+            for item in (self.kind_test[k], self.kind_acc[k]):
+                item.setPen(pg.mkPen(color, width=t.pen_width, style=style))
+                item.setSymbol(sym)
+                item.setSymbolSize(t.symbol_size)
+                item.setSymbolBrush(color)
+                item.setSymbolPen(None)
+
+    def _mode_changed(self) -> None:
+        run = self.mode == "run"
+        for item in (self.batch, self.train, self.test, self.train_acc, self.test_acc):
+            item.setVisible(run)
+        for d in (self.kind_batch, self.kind_test, self.kind_acc):
+            for item in d.values():
+                item.setVisible(not run)
+        self._legend()
+        self.dirty = True
+        self._ranged_at = 0.0
+
+    def _legend(self) -> None:
+        t = self.theme
+        if self.mode == "run":
+            entries = [(TRAIN_COLOR, "solid", "batch (faint)"), (TRAIN_COLOR, "line_point", "train"),
+                       (TEST_COLOR, "line_point", "test")]
+        else:
+            shown = {c.kind for c in self.comparison} or set(KIND_STYLE)
+            entries = [(KIND_STYLE[k][0], KIND_GLYPH[k], f"{k.upper()} test")
+                       for k in KIND_STYLE if k in shown]
+            entries.append((t.muted, "solid", "faint: batch"))
+        entries.append((t.muted, "dash", "no memory"))
+        self.key_row.set(entries, t)
+
+    # ---- from the lab -------------------------------------------------------------------
+    def new_run(self, info, history):
+        super().new_run(info, history)
+        ds = info.dataset
+        self.classification = bool(ds.is_classification)
+        self.top.setLabel("left", "cross-entropy (nats)" if self.classification else "MSE loss")
+        self.bottom.setVisible(self.classification)
+        if self.classification:
+            k = int(ds.n_outputs)
+            self.baseline_value = math.log(k) if k > 1 else math.nan
+            self.baseline_text = f"chance: ln {k} (no memory)"
+        else:
+            y = np.asarray(ds.y_train, dtype=np.float64)
+            self.baseline_value = float(y.var()) if y.size else math.nan
+            self.baseline_text = "predict the mean (no memory)"
+        ok = math.isfinite(self.baseline_value) and self.baseline_value > 0
+        self.baseline.setVisible(ok)
+        if ok:
+            self.baseline.setPos(math.log10(self.baseline_value))   # log axis: log10 units
+        self._legend()
+        self.mark_divergence(None)
+
+    def set_clip(self, clip: float) -> None:
+        if clip != self.clip:
+            self.clip = float(clip)
+            self.dirty = True
+
+    def set_comparison(self, curves: list, running: bool, note: str = "") -> None:
+        kinds_before = {c.kind for c in self.comparison}
+        self.comparison, self.comparison_running, self.compare_note = list(curves), running, note
+        if {c.kind for c in self.comparison} != kinds_before:
+            self._legend()
+        self.dirty = True
+
+    def show_comparison(self) -> None:
+        i = self.mode_box.findData("compare")
+        if self.mode_box.currentIndex() != i:
+            self.mode_box.setCurrentIndex(i)
+
+    def mark_divergence(self, step):
+        self.div_step = step
+        for plot, line in self.div_lines:
+            plot.removeItem(line)
+        self.div_lines = []
+        if step is not None and self.mode == "run":
+            for plot in (self.top, self.bottom):
+                line = vline(self.theme, f"diverged (step {step})" if plot is self.top else "")
+                line.setPos(step)
+                plot.addItem(line)
+                self.div_lines.append((plot, line))
+        self.dirty = True
+
+    # ---- drawing ----------------------------------------------------------------------------
+    def draw(self, history, rerange):
+        if self.mode == "run":
+            for _plot, line in self.div_lines:
+                line.setVisible(True)
+            self._draw_run(history, rerange)
+        else:
+            for _plot, line in self.div_lines:
+                line.setVisible(False)
+            self._draw_compare(rerange)
+
+    def _draw_run(self, history, rerange):
+        steps = history.column("step")
+        if len(steps) == 0:
+            self._table_fn = None
+            return
+        loss = positive(history.column("loss"))
+        self.batch.setData(*finite_xy(steps, loss))
+        tl = positive(history.column("eval_train_loss"))
+        vl = positive(history.column("test_loss"))
+        self.train.setData(*finite_xy(steps, tl))
+        self.test.setData(*finite_xy(steps, vl))
+        ta = 100 * finite(history.column("eval_train_acc"))
+        va = 100 * finite(history.column("test_acc"))
+        self.train_acc.setData(*finite_xy(steps, ta))
+        self.test_acc.setData(*finite_xy(steps, va))
+        notes = []
+        evals = np.flatnonzero(np.isfinite(vl))
+        if len(evals):
+            i = evals[-1]
+            text = f"Step {int(steps[i])}: train loss {fmt(tl[i])} (whole set), test {fmt(vl[i])}"
+            if self.classification and np.isfinite(va[i]):
+                text += f"; accuracy train {ta[i]:.1f}%, test {va[i]:.1f}%"
+            notes.append(text + ".")
+        if math.isfinite(self.baseline_value):
+            notes.append(f"Dashed: {self.baseline_text} = {fmt(self.baseline_value)}.")
+        clipped = history.column("clipped")
+        # Optimizer steps only: the step-0 probe record carries a clipped flag too (it measures
+        # the gradient at initialization but makes no update), which clipped_steps() counts.
+        n_clipped = int(np.count_nonzero((clipped > 0) & (steps > 0)))
+        if self.clip > 0 or n_clipped:
+            n = int(np.count_nonzero(steps > 0))
+            clip = f"‖g‖ clipped to {self.clip:g}" if self.clip > 0 else "clipping now off"
+            notes.append(f"Clipped steps: {n_clipped} of {n} ({clip}).")
+        if self.div_step is not None:
+            notes.append(f"Diverged at step {self.div_step}.")
+        self.set_note(" ".join(notes))
+        self._table_fn = lambda: (["step", "batch_loss", "train_loss", "test_loss", "train_acc_pct",
+                                   "test_acc_pct", "clipped"],
+                                  np.column_stack([steps, loss, tl, vl, ta, va, clipped]).tolist())
+        if rerange:
+            last = float(steps[-1])
+            set_range(self.top, x=(0.0, max(last, 10.0)), grow_x=1.25)
+            extra = [self.baseline_value] if math.isfinite(self.baseline_value) else []
+            yr = span(np.concatenate([loss[-20000:], tl, vl, extra]), log=True, pad=0.05,
+                      min_span=0.5)
+            if yr:
+                set_range(self.top, y=yr)
+            set_range(self.bottom, y=(0, 102))
+
+    def _draw_compare(self, rerange):
+        by_kind = {c.kind: c for c in self.comparison}
+        header, cols, ys, last = ["kind", "step", "batch_loss", "test_loss", "test_acc_pct"], [], [], 10.0
+        parts = []
+        for k in KIND_STYLE:
+            c = by_kind.get(k)
+            if c is None:
+                for d in (self.kind_batch, self.kind_test, self.kind_acc):
+                    d[k].setData([], [])
+                continue
+            a = c.arrays()
+            loss, tl = positive(a["loss"]), positive(a["test_loss"])
+            self.kind_batch[k].setData(*finite_xy(a["steps"], loss))
+            self.kind_test[k].setData(*finite_xy(a["eval_steps"], tl))
+            self.kind_acc[k].setData(*finite_xy(a["eval_steps"], 100 * finite(a["test_acc"])))
+            ys += [loss, tl]
+            if len(a["steps"]):
+                last = max(last, float(a["steps"][-1]))
+            if c.error:
+                parts.append(f"{k.upper()}: failed ({c.error})")
+            elif c.diverged is not None:
+                parts.append(f"{k.upper()}: diverged at step {c.diverged}")
+            elif len(tl):
+                parts.append(f"{k.upper()}: test loss {fmt(tl[-1])} at step {int(a['eval_steps'][-1])}")
+            elif not c.done:
+                parts.append(f"{k.upper()}: training…")
+            acc = {int(s): v for s, v in zip(a["eval_steps"], a["test_acc"], strict=True)}
+            test = {int(s): v for s, v in zip(a["eval_steps"], a["test_loss"], strict=True)}
+            for s, v in zip(a["steps"], a["loss"], strict=True):
+                cols.append([k, int(s), v, test.get(int(s), math.nan),
+                             100 * acc.get(int(s), math.nan)])
+        if not self.comparison:
+            self.set_note("Press “Compare RNN · LSTM · GRU” (left) to train the three kinds on "
+                          "this task with this seed, one after the other.")
+        else:
+            state = "Running… " if self.comparison_running else ""
+            base = (f" Dashed: {self.baseline_text} = {fmt(self.baseline_value)}."
+                    if math.isfinite(self.baseline_value) else "")
+            self.set_note(state + "; ".join(parts) + "." + base +
+                          (f" {self.compare_note}" if self.compare_note else ""))
+        self._table_fn = lambda: (header, cols)
+        if rerange and ys:
+            set_range(self.top, x=(0.0, last), grow_x=1.05, sticky=self.comparison_running)
+            extra = [self.baseline_value] if math.isfinite(self.baseline_value) else []
+            yr = span(np.concatenate(ys + [np.asarray(extra)]), log=True, pad=0.05, min_span=0.5)
+            if yr:
+                set_range(self.top, y=yr)
+            set_range(self.bottom, y=(0, 102))

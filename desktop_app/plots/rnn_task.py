@@ -1,0 +1,69 @@
+"""The recurrent lab's Task, run in the training thread between steps: the current W_hh
+spectrum and the memory gate per time step and unit. Qt-free, so the training process can
+unpickle it without loading Qt; everything it returns is numpy (never a tensor)."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import numpy as np
+
+GATE_BATCH = 64          # training sequences the gate heatmap averages over
+RECURRENT = ("rnn", "lstm", "gru")
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """Eigenvalues and singular values of one W_hh block, as plain arrays."""
+
+    radius: float
+    real: np.ndarray
+    imag: np.ndarray
+    singular: np.ndarray       # descending
+
+    @classmethod
+    def from_dict(cls, spec: dict) -> Spectrum:
+        """From core.analysis.recurrent's JSON-ready dict (spectrum, rescale_spectrum, …)."""
+        ev = spec["eigenvalues"]
+        return cls(float(spec["spectral_radius"]), np.asarray(ev["real"], dtype=np.float64),
+                   np.asarray(ev["imag"], dtype=np.float64),
+                   np.asarray(spec["singular_values"], dtype=np.float64))
+
+    @property
+    def norm2(self) -> float:
+        """‖W‖₂ = the largest singular value (the norm bound, ≥ ρ)."""
+        return float(self.singular[0]) if len(self.singular) else float("nan")
+
+
+@dataclass(frozen=True)
+class RecurrentSnapshot:
+    step: int
+    kind: str
+    spectrum: Spectrum | None      # None when W_hh is not finite (a diverged run)
+    gates: np.ndarray | None       # (T, H) memory gate, mean over GATE_BATCH sequences
+    gate_name: str                 # "forget gate f_t …" / "update gate z_t …" / ""
+
+
+def recurrent_snapshot(trainer) -> RecurrentSnapshot | None:
+    """Spectrum of the candidate block of W_hh and the memory-gate heatmap (LSTM forget gate,
+    GRU update gate) of the live model; None for a non-recurrent net."""
+    model = trainer.model
+    kind = getattr(model, "kind", "mlp")
+    if kind not in RECURRENT:
+        return None
+    import torch
+
+    from core.analysis.recurrent import MEMORY_GATE, gate_activity, spectrum
+
+    step = int(trainer.step_count)
+    spec = None
+    with contextlib.suppress(np.linalg.LinAlgError, ValueError):   # Inf/NaN W after a divergence
+        spec = Spectrum.from_dict(spectrum(model))
+    gates = None
+    if kind in MEMORY_GATE:
+        x = torch.as_tensor(np.ascontiguousarray(trainer.dataset.x_train[:GATE_BATCH]))
+        g = gate_activity(model, x.to(trainer.device))
+        if g is not None:
+            gates = np.asarray(g, dtype=np.float64)
+    return RecurrentSnapshot(step, kind, spec, gates, MEMORY_GATE.get(kind, ""))

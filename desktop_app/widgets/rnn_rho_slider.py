@@ -1,0 +1,92 @@
+"""The spectral-radius slider: 0.1 to 3, with fine steps near 1, and an editable value box.
+
+The positions follow a table whose step shrinks towards ρ = 1 (0.05 far away, 0.002 next to
+1), so the interesting region around the unit circle gets most of the slider's travel. The
+leftmost position means 0 = "the scheme's own radius" (init.spectral_radius = 0: no rescaling).
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDoubleValidator
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QSlider, QWidget
+
+# (from, to, step): the table's segments, finer towards 1.
+SEGMENTS = ((0.1, 0.5, 0.05), (0.5, 0.8, 0.02), (0.8, 0.95, 0.01), (0.95, 1.05, 0.002),
+            (1.05, 1.2, 0.01), (1.2, 1.5, 0.02), (1.5, 2.0, 0.05), (2.0, 3.0, 0.1))
+OFF_TEXT = "scheme's"
+
+
+def rho_values() -> list[float]:
+    vals = set()
+    for lo, hi, step in SEGMENTS:
+        n = round((hi - lo) / step)
+        vals.update(round(lo + i * step, 4) for i in range(n + 1))
+    return sorted(vals)
+
+
+class RhoSlider(QWidget):
+    """valueChanged(ρ) on every move; setValue(ρ) shows a value without a signal."""
+
+    valueChanged = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.values = [0.0, *rho_values()]
+        self._value = 0.0
+        self.slider = QSlider(Qt.Horizontal)
+        self.slider.setRange(0, len(self.values) - 1)
+        self.slider.setPageStep(10)
+        self.slider.setAccessibleName("Spectral radius")
+        self.edit = QLineEdit()
+        self.edit.setValidator(QDoubleValidator(0.0, 10.0, 4))
+        self.edit.setFixedWidth(self.fontMetrics().horizontalAdvance(OFF_TEXT + "00") + 10)
+        self.edit.setAlignment(Qt.AlignRight)
+        self.edit.setAccessibleName("Spectral radius value")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.edit)
+        self.slider.valueChanged.connect(self._slid)
+        self.edit.editingFinished.connect(self._typed)
+        self._show(self._value)
+
+    def position_of(self, v: float) -> int:
+        """Index of the table value nearest to v (0 for v ≤ 0)."""
+        if v <= 0:
+            return 0
+        i = bisect.bisect_left(self.values, v, lo=1)
+        cands = [j for j in (i - 1, i) if 1 <= j < len(self.values)]
+        return min(cands, key=lambda j: abs(self.values[j] - v))
+
+    def _show(self, v: float) -> None:
+        self.edit.setText(OFF_TEXT if v <= 0 else f"{v:.4g}")
+        self.edit.setToolTip("0 = keep the scheme's own radius" if v <= 0 else f"ρ = {v:g}")
+
+    def _slid(self, pos: int) -> None:
+        self._value = self.values[pos]
+        self._show(self._value)
+        self.valueChanged.emit(self._value)
+
+    def _typed(self) -> None:
+        text = self.edit.text().strip()
+        try:
+            v = 0.0 if text in ("", OFF_TEXT) else float(text)
+        except ValueError:
+            self._show(self._value)
+            return
+        if v != self._value:
+            self.setValue(v)
+            self.valueChanged.emit(self._value)
+
+    def value(self) -> float:
+        return self._value
+
+    def setValue(self, v: float) -> None:  # noqa: N802 (Qt's name, used by ControlsPanel.sync_key)
+        self._value = float(v)
+        self.slider.blockSignals(True)
+        self.slider.setValue(self.position_of(self._value))
+        self.slider.blockSignals(False)
+        self._show(self._value)
