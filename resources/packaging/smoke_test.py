@@ -2,17 +2,18 @@
 
     make bundle-smoke        # = python3 resources/packaging/smoke_test.py [ARCHIVE_OR_FOLDER]
 
-Unpacks the Linux .tar.gz (default: the newest dist/GradLab-*-linux-*.tar.gz; a bundle folder
-also works) into a fresh temporary folder outside the source tree, `cd`s there and runs the
-bundled executable with a bare environment (`PATH=/usr/bin:/bin`, `HOME`=the temp folder,
-`QT_QPA_PLATFORM=offscreen`; no PYTHONPATH, no VIRTUAL_ENV), checking that it
+Unpacks the Linux .tar.gz (default: the newest dist/GradLab-*-linux-*.tar.gz; a bundle folder,
+e.g. Windows' build/bundle/dist/GradLab, or macOS' GradLab.app also works) into a fresh
+temporary folder outside the source tree, `cd`s there and runs the bundled executable with a
+bare environment (`PATH=/usr/bin:/bin`, `HOME`=the temp folder, `QT_QPA_PLATFORM=offscreen`;
+no PYTHONPATH, no VIRTUAL_ENV), checking that it
 
 1. prints its version (`--version`) and lists the presets (resources found in the bundle);
 2. trains headless: `run --preset vanishing_sigmoid --steps 20` writes 20 metrics lines and a
    session;
 3. opens and saves that session (`session resave`, then `session info --json` of the copy);
 4. renders the window offscreen after 20 steps (`--screenshot`) to a PNG of the asked size,
-   with no lab missing;
+   with no lab missing, for the deep preset and the first preset of every other lab;
 5. starts: the time from launch to the first frame on screen (GRADLAB_STARTUP_PROBE), reported.
 
 Each command runs in its own process group, which is ended afterwards (no stray trainer
@@ -54,6 +55,9 @@ def find_archive() -> Path:
 
 def unpack(src: Path, dest: Path) -> Path:
     """The bundled executable, from an archive unpacked into dest or a folder copied there."""
+    if src.is_dir() and src.suffix == ".app":             # macOS: the whole GradLab.app
+        shutil.copytree(src, dest / src.name, symlinks=True)
+        return dest / src.name / "Contents" / "MacOS" / "GradLab"
     if src.is_dir():
         shutil.copytree(src, dest / src.name, symlinks=True)
         base = dest / src.name
@@ -203,12 +207,16 @@ def main(argv: list[str] | None = None) -> int:
             s.timings["version_s"] = round(p.seconds, 2)
             return f"{p.stdout.strip()} in {p.seconds:.2f} s"
 
+        presets: list[dict] = []
+
         def presets_check():
-            p = s.run("presets")
+            p = s.run("presets", "--json")
             expect(p)
-            if PRESET not in p.stdout:
+            presets.extend(json.loads(p.stdout))
+            if PRESET not in [d["name"] for d in presets]:
                 raise AssertionError(f"{PRESET} not listed:\n{p.stdout}")
-            return f"{len(p.stdout.splitlines())} presets"
+            labs = sorted({d["lab"] for d in presets})
+            return f"{len(presets)} presets for the labs {', '.join(labs)}"
 
         def run_check():
             p = s.run("run", "--preset", PRESET, "--steps", "20", "--out", "run1")
@@ -235,17 +243,24 @@ def main(argv: list[str] | None = None) -> int:
             return f"step {d['step']}, {d['parameters']} parameters, app_version {d['app_version']}"
 
         def screenshot_check():
-            p = s.run("--screenshot", "shot.png", "--preset", PRESET, "--steps", "20",
-                      "--size", "1280x800")
-            expect(p)
-            size = png_size(work / "shot.png")
-            if size != (1280, 800):
-                raise AssertionError(f"screenshot is {size}, want (1280, 800)")
-            kb = (work / "shot.png").stat().st_size / 1024
-            if kb < 30:
-                raise AssertionError(f"screenshot is only {kb:.0f} KiB: an empty window?")
-            s.timings["screenshot_20_steps_s"] = round(p.seconds, 2)
-            return f"{size[0]}x{size[1]}, {kb:.0f} KiB"
+            # The deep preset, then the first preset of every other lab: each lab's lazily
+            # imported modules must be in the bundle.
+            names = [PRESET] + list({d["lab"]: d["name"] for d in reversed(presets)
+                                     if d["lab"] != "deep"}.values())
+            shots = []
+            for name in names:
+                p = s.run("--screenshot", f"{name}.png", "--preset", name, "--steps", "20",
+                          "--size", "1280x800")
+                expect(p)
+                size = png_size(work / f"{name}.png")
+                if size != (1280, 800):
+                    raise AssertionError(f"{name}: screenshot is {size}, want (1280, 800)")
+                kb = (work / f"{name}.png").stat().st_size / 1024
+                if kb < 30:
+                    raise AssertionError(f"{name}: screenshot is only {kb:.0f} KiB: empty window?")
+                s.timings[f"screenshot_{name}_s"] = round(p.seconds, 2)
+                shots.append(f"{name} {kb:.0f} KiB in {p.seconds:.1f} s")
+            return "1280x800: " + ", ".join(shots)
 
         def startup_check():
             walls, shown = [], []
@@ -268,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         s.check("presets found in the bundle", presets_check)
         s.check("headless run of 20 steps", run_check)
         s.check("open and save a session", session_check)
-        s.check("offscreen screenshot after 20 steps", screenshot_check)
+        s.check("offscreen screenshots after 20 steps, one per lab", screenshot_check)
         s.check("start-up time", startup_check)
         if args.keep:
             print(f"smoke_test: kept {tmp}")
