@@ -15,6 +15,9 @@ The pattern (follow it for a new lab, e.g. the recurrent or landscape lab):
    steps at a throttled rate while the lab is shown; results arrive in `on_task(name, payload)`.
    Heavy analyses that should not slow training (a landscape grid) belong in the lab's own
    worker with "latest request wins"; a Task can hand it a copy of the weights.
+   The trainer normally lives in a child process (workers/train_worker.py): a Task's fn must
+   be picklable (a module-level function or a functools.partial of one), live in a module that
+   does not import Qt, and return numpy/plain data, never tensors.
 6. The window calls `start_run(info, history)` on every new network, `on_records(history,
    records)` as batches arrive (mark panels dirty; do not draw), `refresh(history)` from its
    frame timer (draws only visible, changed panels), `on_divergence(div)`, `set_preset(p)`,
