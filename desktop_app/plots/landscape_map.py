@@ -1,0 +1,291 @@
+"""The loss landscape around the current weights: a viridis map of L(θ + αδ + βη) with contour
+lines, the projected training path and the current point; optionally a 3-D surface.
+
+Drawn from LandscapeFrames computed by the lab's analysis worker; this panel only draws."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressBar
+
+from desktop_app.plots.base import PlotPanel, new_plot, option_box, set_range, style_colorbar
+from desktop_app.plots.clean import fmt
+from desktop_app.theme import HEATMAP_CMAP
+
+PATH_COLOR = "#D55E00"       # Okabe-Ito vermillion: visible on every part of viridis
+KIND_WORDS = {"filter": "filter-normalised random", "layer": "layer-normalised random",
+              "none": "unnormalised random", "pca": "PCA of the path", "hessian": "Hessian"}
+
+
+def bar_label(log: bool) -> str:
+    return "log₁₀ loss (nats)" if log else "loss (nats)"
+
+
+def legend_below(view: pg.GraphicsLayoutWidget, theme, columns: int = 3) -> pg.LegendItem:
+    """A legend in its own row under the plot (it covers none of the data)."""
+    leg = pg.LegendItem(offset=None, colCount=columns, verSpacing=-6, horSpacing=14,
+                        labelTextSize=f"{theme.tick_pt:g}pt")
+    view.ci.addItem(leg, row=1, col=0)
+    view.ci.layout.setRowStretchFactor(0, 1)
+    view.ci.layout.setRowStretchFactor(1, 0)
+    return leg
+
+
+def style_legend(leg: pg.LegendItem, theme) -> None:
+    leg.setLabelTextColor(theme.fg)
+    leg.setLabelTextSize(f"{theme.tick_pt:g}pt")
+    leg.setBrush(pg.mkBrush(None))
+    leg.setPen(pg.mkPen(None))
+    for _, label in leg.items:
+        label.setText(label.text, color=theme.fg, size=f"{theme.tick_pt:g}pt")
+
+
+class LandscapeMapPlot(PlotPanel):
+    key = "loss_landscape"
+    title = "Loss landscape L(θ + αδ + βη)"
+    view_changed = Signal(str)           # "2d" or "3d" (after any fallback)
+
+    def __init__(self, theme, parent=None):
+        super().__init__(theme, parent)
+        self.frame = None
+        self.log = False
+        self.mode = "2d"
+        self.surface = None              # SurfaceView, made on first use
+        self.surface_note = ""
+        self.message = ""                # an error or a waiting note from the lab
+        self.npz_exporter = None         # callable(path) set by the lab
+        self.view_box = option_box([("2-D map", "2d"), ("3-D surface", "3d")],
+                                   "Show the landscape as a map or (with OpenGL) a 3-D surface")
+        self.view_box.setMinimumContentsLength(6)
+        self.view_box.currentIndexChanged.connect(lambda _i: self.set_view(self.view_box.currentData()))
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.progress.setMaximumWidth(220)
+        self.progress.setToolTip("Large grids: how much of the landscape is computed")
+        self.progress.hide()
+        at = self.tools.indexOf(self.export_button)
+        self.tools.insertWidget(at, self.progress)
+        self.tools.insertWidget(at + 1, self.view_box)
+        self.export_button.menu().addAction("Landscape data (NPZ)…", self.export_npz_dialog)
+        self.export_button.setToolTip("Export this plot as PNG, SVG or CSV, or the landscape "
+                                      "as NPZ (grid, directions, trajectory)")
+
+        self.plot = new_plot(self.view, grid=False)
+        self.plot.setLabel("bottom", "α (along direction δ)")
+        self.plot.setLabel("left", "β (along direction η)")
+        self.image = pg.ImageItem(axisOrder="col-major")
+        self.image.setZValue(-20)
+        self.plot.addItem(self.image)
+        self.cmap = pg.colormap.get(HEATMAP_CMAP)
+        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, interactive=False,
+                                   label=bar_label(False), width=14)
+        self.bar.setImageItem(self.image, insert_in=self.plot)
+        self.contours = pg.PlotDataItem([], [], connect="finite", name="contours")
+        self.path = pg.PlotDataItem([], [], name="training path (projected)")
+        self.start = pg.ScatterPlotItem(symbol="o", size=8, name="start of the path")
+        self.current = pg.ScatterPlotItem(symbol="star", size=18, name="current weights θ")
+        for item in (self.contours, self.path, self.start, self.current):
+            self.plot.addItem(item)
+        self.current.setZValue(10)
+        self.leg = legend_below(self.view, theme)
+        self._legend()
+
+    def plot_items(self):
+        return [self.plot]
+
+    # ---- look ----------------------------------------------------------------------------
+    def apply_theme(self, theme):
+        super().apply_theme(theme)
+        style_colorbar(self.bar, theme, bar_label(self.log))
+        self._legend()
+        if self.surface is not None:
+            self.surface.apply_theme(theme)
+
+    def _legend(self) -> None:
+        t = self.theme
+        w = t.pen_width
+        contour = pg.mkColor("#ffffff")
+        contour.setAlpha(150)
+        self.contours.setPen(pg.mkPen(contour, width=1))
+        self.path.setPen(pg.mkPen(PATH_COLOR, width=w))
+        self.path.setSymbol("o")
+        self.path.setSymbolSize(t.symbol_size - 2)
+        self.path.setSymbolBrush(pg.mkBrush(PATH_COLOR))
+        self.path.setSymbolPen(None)
+        self.start.setPen(pg.mkPen("#000000", width=1))
+        self.start.setBrush(pg.mkBrush("#ffffff"))
+        self.current.setPen(pg.mkPen("#000000", width=1.5))
+        self.current.setBrush(pg.mkBrush("#ffffff"))
+        self.current.setSize(t.symbol_size * 3)
+        self.leg.clear()
+        line = pg.PlotDataItem([], [], pen=pg.mkPen("#9aa0a6", width=2))
+        self.leg.addItem(line, "contour lines")
+        self.leg.addItem(self.path, "training path (projected)")
+        self.leg.addItem(self.current, "current weights θ")
+        style_legend(self.leg, t)
+
+    # ---- data ----------------------------------------------------------------------------
+    def new_run(self, info, history):
+        super().new_run(info, history)
+        self.clear()
+
+    def records_added(self, history, records) -> None:
+        """Redrawn only when a new landscape arrives."""
+
+    def clear(self) -> None:
+        self.frame = None
+        self.image.clear()
+        for item in (self.contours, self.path):
+            item.setData([], [])
+        self.start.setData([])
+        self.current.setData([])
+        self.show_progress(None)
+        self._table_fn = None
+        self.set_message("Waiting for the weights of the current run…")
+
+    def set_frame(self, frame) -> None:
+        self.frame = frame
+        self.message = ""
+        self.dirty = True
+
+    def set_message(self, text: str) -> None:
+        """A line for the user (an error, or what is being waited for)."""
+        self.message = text
+        self._compose_note()
+
+    def set_log(self, log: bool) -> None:
+        self.log = bool(log)
+        style_colorbar(self.bar, self.theme, bar_label(self.log))
+        self.dirty = True
+
+    def show_progress(self, fraction: float | None, text: str = "") -> None:
+        if fraction is None:
+            self.progress.hide()
+            return
+        self.progress.setValue(int(1000 * min(max(fraction, 0.0), 1.0)))
+        self.progress.setFormat(f"{100 * fraction:.0f}%")
+        self.progress.setToolTip(text or "Computing the landscape")
+        self.progress.show()
+
+    # ---- 3-D -----------------------------------------------------------------------------
+    def set_view(self, mode: str) -> None:
+        """Switch between the map and the 3-D surface; without OpenGL stay on the map."""
+        if mode == "3d" and self.surface is None:
+            from desktop_app.plots.landscape_surface import SurfaceView, gl_unavailable_reason
+
+            reason = gl_unavailable_reason()
+            if reason is None:
+                try:
+                    self.surface = SurfaceView(self.theme)
+                except Exception as e:  # a GL stack that fails late must not take the app down
+                    reason = f"the 3-D view failed to start ({type(e).__name__}: {e})"
+                    self.surface = None
+                else:
+                    self.layout().insertWidget(self.layout().indexOf(self.view) + 1, self.surface, 1)
+            if reason is not None:
+                self.surface_note = f"3-D view unavailable: {reason}; showing the 2-D map."
+                mode = "2d"
+        self.mode = mode
+        self.view_box.blockSignals(True)
+        self.view_box.setCurrentIndex(0 if mode == "2d" else 1)
+        self.view_box.blockSignals(False)
+        self.view.setVisible(mode == "2d")
+        if self.surface is not None:
+            self.surface.setVisible(mode == "3d")
+        self.dirty = True
+        self._compose_note()
+        self.view_changed.emit(mode)
+
+    # ---- drawing -------------------------------------------------------------------------
+    def draw(self, history, rerange):
+        from desktop_app.workers.landscape_worker import display_values
+
+        f = self.frame
+        if f is None:
+            self._compose_note()
+            return
+        mode = "log" if self.log else "linear"
+        shown = display_values(f.grid, self.log)
+        lo, hi = f.levels[mode]
+        img = np.where(np.isfinite(shown), shown, hi)      # overflowed losses: the top colour
+        a, b = f.alphas, f.betas
+        da = (a[-1] - a[0]) / max(len(a) - 1, 1)
+        db = (b[-1] - b[0]) / max(len(b) - 1, 1)
+        self.image.setImage(img, levels=(lo, hi), autoLevels=False)
+        self.image.setRect(QRectF(a[0] - da / 2, b[0] - db / 2, da * len(a), db * len(b)))
+        self.bar.setLevels((lo, hi))
+        x, y = f.contours[mode]
+        self.contours.setData(x, y, connect="finite")
+        c = f.traj_coords
+        inside = _inside(c, a, b, da, db)
+        if len(c) >= 2 and inside.any():
+            self.path.setData(c[:, 0], c[:, 1])
+            self.start.setData([c[0, 0]], [c[0, 1]]) if inside[0] else self.start.setData([])
+        else:
+            self.path.setData([], [])
+            self.start.setData([])
+        self.current.setData([0.0], [0.0])
+        set_range(self.plot, x=(a[0] - da / 2, a[-1] + da / 2), sticky=False)
+        set_range(self.plot, y=(b[0] - db / 2, b[-1] + db / 2), sticky=False)
+        if self.mode == "3d" and self.surface is not None:
+            self.surface.set_data(a, b, shown, (lo, hi), self.cmap, c)
+        self._compose_note()
+        self._table_fn = lambda: _table(f)
+
+    def _compose_note(self) -> None:
+        parts = []
+        f = self.frame
+        if f is not None:
+            n = len(f.alphas)
+            made = f"made at step {f.dir_step}" if f.dir_step != f.step else "made now"
+            parts.append(
+                f"Step {f.step}: {KIND_WORDS.get(f.kind, f.kind)} directions ({made}), "
+                f"{n}×{len(f.betas)} grid, α, β in ±{fmt(f.span)}; centre = current "
+                f"{f.settings.split} loss {fmt(f.centre_loss, 4)} nats on "
+                f"{f.result.subset.get(f.settings.split, 0) if f.result else '?'} examples; "
+                f"{f.seconds:.2f} s.")
+            off = f.off_plane
+            if off > 0.5 and f.kind != "pca":
+                parts.append(f"The path lies mostly off this plane ({off:.0%} of its distance "
+                             "from θ is perpendicular to it): choose PCA directions to see it.")
+            if "explained_variance" in f.info:
+                ev = f.info["explained_variance"]
+                parts.append(f"PCA plane: {sum(ev):.0%} of the path's variance.")
+            parts.extend(f.notes)
+        if self.message:
+            parts.insert(0, self.message)
+        if self.surface_note and self.mode == "2d":
+            parts.append(self.surface_note)
+        self.set_note(" ".join(parts))
+
+    # ---- export --------------------------------------------------------------------------
+    def export_npz_dialog(self) -> None:
+        if self.frame is None or self.npz_exporter is None:
+            QMessageBox.information(self, "Nothing to export", "No landscape has been computed yet.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export the landscape", "landscape.npz",
+                                              "NumPy archive (*.npz)")
+        if not path:
+            return
+        if not path.lower().endswith(".npz"):
+            path += ".npz"
+        try:
+            self.npz_exporter(path)
+        except (OSError, ValueError) as e:
+            QMessageBox.warning(self, "Export failed", str(e))
+
+
+def _inside(c: np.ndarray, a, b, da, db) -> np.ndarray:
+    if len(c) == 0:
+        return np.zeros(0, bool)
+    return ((c[:, 0] >= a[0] - da) & (c[:, 0] <= a[-1] + da) & (c[:, 1] >= b[0] - db)
+            & (c[:, 1] <= b[-1] + db))
+
+
+def _table(f):
+    ga, gb = np.meshgrid(f.alphas, f.betas, indexing="ij")
+    return (["alpha", "beta", f"loss_{f.settings.split}"],
+            np.column_stack([ga.ravel(), gb.ravel(), f.grid.ravel()]).tolist())

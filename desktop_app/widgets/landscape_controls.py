@@ -1,0 +1,156 @@
+"""The landscape's own controls: directions, span, resolution, which loss, subset, colour scale.
+
+These are view settings, not part of the experiment config: changing them never rebuilds the
+network. `settings_changed` carries a complete LandscapeSettings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt.utils import signals_blocked
+
+from desktop_app.widgets.log_slider import LogSlider
+from desktop_app.workers.landscape_worker import RESOLUTIONS, LandscapeSettings
+
+KIND_CHOICES = (
+    ("filter", "Random, filter-normalised"),
+    ("layer", "Random, layer-normalised"),
+    ("none", "Random, not normalised"),
+    ("pca", "PCA of the training path"),
+    ("hessian", "Hessian eigenvectors"),
+)
+KIND_TIPS = (
+    "δ, η are fixed random directions; each row of a weight matrix is scaled to the norm of the "
+    "same row of θ (Li et al. 2018), so landscapes of differently scaled nets are comparable. "
+    "Biases get 0.\n"
+    "Layer: each weight matrix scaled to θ's matrix norm. Not normalised: raw N(0, 1).\n"
+    "PCA: the two directions along which the training path varied most (the path then lies "
+    "in the plane).\n"
+    "Hessian: the eigenvectors of the largest and the lowest curvature; at a saddle the map "
+    "curves up along α and down along β.\n"
+    "Directions stay fixed so frames are comparable; press New directions to draw others.")
+
+
+class LandscapeControls(QGroupBox):
+    settings_changed = Signal(object)     # LandscapeSettings
+    new_directions = Signal()
+    log_changed = Signal(bool)
+    live_changed = Signal(bool)
+
+    def __init__(self, settings: LandscapeSettings | None = None, parent: QWidget | None = None):
+        super().__init__("Landscape", parent)
+        self.settings = settings or LandscapeSettings()
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
+
+        self.kind = QComboBox()
+        for value, text in KIND_CHOICES:
+            self.kind.addItem(text, value)
+        self.kind.setToolTip(KIND_TIPS)
+        self.kind.currentIndexChanged.connect(lambda _i: self._set(kind=self.kind.currentData()))
+        self.new_button = QPushButton("New directions")
+        self.new_button.setToolTip("Draw new random directions (or recompute the PCA or Hessian "
+                                   "ones at the current weights)")
+        self.new_button.clicked.connect(self.new_directions)
+        self.span = LogSlider(0.02, 20.0, per_decade=10)
+        self.span.setToolTip("Half-width of the map in α and β. Normalised random directions: 1 "
+                             "moves every row of the weights by its own length. PCA, Hessian and "
+                             "unnormalised directions: in units of their own scale (the path's "
+                             "extent, the width where the loss rises by about its value, "
+                             "‖θ‖/‖δ‖), shown under the map.")
+        self.span.valueChanged.connect(lambda v: self._set(span=float(v)))
+        self.resolution = QComboBox()
+        for r in RESOLUTIONS:
+            self.resolution.addItem(f"{r} × {r}", r)
+        self.resolution.setToolTip("Grid points per axis (odd, so the centre is θ itself). "
+                                   "Cost grows with the square; large grids show a progress bar.")
+        self.resolution.currentIndexChanged.connect(
+            lambda _i: self._set(resolution=int(self.resolution.currentData())))
+        self.split = QComboBox()
+        self.split.addItem("training loss", "train")
+        self.split.addItem("test loss", "test")
+        self.split.setToolTip("Which loss the map shows (the 1-D slices show both)")
+        self.split.currentIndexChanged.connect(lambda _i: self._set(split=self.split.currentData()))
+        self.subset = LogSlider(16, 4096, integer=True)
+        self.subset.setToolTip("Examples of each split the loss is evaluated on (the same ones in "
+                               "every frame). More: smoother and slower.")
+        self.subset.valueChanged.connect(lambda v: self._set(subset=int(v)))
+        self.log = QCheckBox("log colour scale")
+        self.log.setToolTip("Colour (and the slices' y axis) by log₁₀ loss: shows detail near "
+                            "the minimum when the edges are much higher")
+        self.log.toggled.connect(self.log_changed)
+        self.live = QCheckBox("live while training")
+        self.live.setChecked(True)
+        self.live.setToolTip("Recompute as the network trains (as often as the computation "
+                             "allows); off: only when paused or stepped")
+        self.live.toggled.connect(self.live_changed)
+        self.curvature = QCheckBox("curvature readout")
+        self.curvature.setChecked(True)
+        self.curvature.setToolTip("Also compute λ_max, λ_min and the trace (Lanczos and "
+                                  "Hutchinson, from Hessian-vector products)")
+        self.curvature.toggled.connect(lambda on: self._set(curvature=bool(on)))
+
+        kind_row = QWidget()
+        kl = QVBoxLayout(kind_row)
+        kl.setContentsMargins(0, 0, 0, 0)
+        kl.setSpacing(2)
+        kl.addWidget(self.kind)
+        kl.addWidget(self.new_button)
+        form.addRow(self._label("Directions", KIND_TIPS), kind_row)
+        form.addRow(self._label("Span ±", self.span.toolTip()), self.span)
+        form.addRow(self._label("Resolution", self.resolution.toolTip()), self.resolution)
+        form.addRow(self._label("Map shows", self.split.toolTip()), self.split)
+        form.addRow(self._label("Eval examples", self.subset.toolTip()), self.subset)
+        checks = QWidget()
+        cl = QVBoxLayout(checks)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.setSpacing(2)
+        for box in (self.log, self.live, self.curvature):
+            cl.addWidget(box)
+        form.addRow(QLabel(""), checks)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        outer.addLayout(form)
+        self.show_settings(self.settings)
+
+    @staticmethod
+    def _label(text: str, tip: str) -> QLabel:
+        label = QLabel(text)
+        label.setToolTip(tip)
+        return label
+
+    def _set(self, **changes) -> None:
+        new = dataclasses.replace(self.settings, **changes)
+        if new != self.settings:
+            self.settings = new
+            self.settings_changed.emit(new)
+
+    def show_settings(self, s: LandscapeSettings) -> None:
+        """Show `s` in the widgets without emitting anything."""
+        self.settings = s
+        with signals_blocked(self.kind), signals_blocked(self.resolution), \
+                signals_blocked(self.split), signals_blocked(self.curvature):
+            self.kind.setCurrentIndex(max(self.kind.findData(s.kind), 0))
+            self.span.setValue(s.span)
+            i = self.resolution.findData(s.resolution)
+            if i < 0:
+                self.resolution.addItem(f"{s.resolution} × {s.resolution}", s.resolution)
+                i = self.resolution.count() - 1
+            self.resolution.setCurrentIndex(i)
+            self.split.setCurrentIndex(max(self.split.findData(s.split), 0))
+            self.subset.setValue(s.subset)
+            self.curvature.setChecked(s.curvature)
