@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     if lab and not win.show_lab(lab):
         print(f"gradlab: unknown lab {lab!r}; labs: {sorted(win.labs)}", file=sys.stderr)
         return 2
+    if args.lab and not win.current_lab().accepts(state.config):
+        state.set_config(win.current_lab().default_config())   # the lab asked for, its own config
     win.show_lab_for(state.config)
     w, _, h = args.size.partition("x")
     win.resize(int(w), int(h))
