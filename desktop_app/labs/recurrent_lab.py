@@ -106,7 +106,6 @@ class RecurrentLab(Lab):
         self._base: dict = {}             # base_key → spectrum dict at the scheme's own radius
         self._pending = False             # W-relevant config changed since the run was built
         self._spec0 = None                # Spectrum of the current run at step 0
-        self._run_kind = None
         self._watched = None
         self.preview_thread = SpectrumPreviewThread(self)
         self.preview_thread.done.connect(self._preview_done)
@@ -243,7 +242,6 @@ class RecurrentLab(Lab):
         self.controls_panel.set_choices("device", [(d, d) for d in devices])
         super().start_run(info, history)
         cfg = info.config
-        self._run_kind = cfg.model.kind
         self._spec0 = None
         if not self.accepts(cfg):
             return
@@ -254,23 +252,21 @@ class RecurrentLab(Lab):
 
             r = cfg.init.spectral_radius
             self._spec0 = Spectrum.from_dict(rescale_spectrum(base, r) if r > 0 else base)
-            self.grad_time.set_rho(self._spec0.radius, "W_hh at step 0")
-        elif cfg.init.spectral_radius > 0:
-            self.grad_time.set_rho(cfg.init.spectral_radius, "as set")
+            self.grad_time.add_radius(0, self._spec0.radius)
 
     def on_task(self, name, payload) -> None:
         if name != "recurrent" or payload is None:
             return
         snap = payload
-        self.gates.set_gates(snap.gates, snap.step)
+        self.gates.set_snapshot(snap)
         spec = snap.spectrum
         if spec is None:
-            self.spectrum.set_error("W_hh is not finite (the run diverged): showing nothing; "
-                                    "Reset to start over.")
+            self.spectrum.set_error(f"At step {snap.step} W_hh is no longer finite (the run "
+                                    "diverged): showing the last finite spectrum.")
             return
         if snap.step == 0:
             self._spec0 = spec
-        self.grad_time.set_rho(spec.radius, f"W_hh at step {snap.step}")
+        self.grad_time.add_radius(snap.step, spec.radius)
         if self._pending:
             return                        # the slider's preview wins until the rebuild arrives
         moved = self._spec0 if snap.step > 0 else None

@@ -1,27 +1,32 @@
-"""The memory gate over time: LSTM forget gate f_t (GRU: update gate z_t).
+"""What one time step does to the gradient: the memory gate (LSTM, GRU) or the step gain (RNN).
 
-Top: the gate of every hidden unit at every time step of the current model (mean over a batch
-of training sequences), from 0 (forget) to 1 (keep). Bottom: the gate averaged over time steps
-and units at every probed training step, so training opening (or closing) the gates shows as a
-rising (falling) curve.
+LSTM/GRU — top: the memory gate (LSTM forget gate f_t, GRU update gate z_t) of every hidden
+unit at every time step of the current model, mean over a batch of training sequences, from 0
+(forget) to 1 (keep); bottom: the gate averaged over time steps and units at every probed
+training step, so training opening (or closing) the gates shows as a rising (falling) curve.
+
+Vanilla RNN — top: the rms norm of the step Jacobian ∂h_t/∂h_(t−1) = diag(φ′(a_t))·W_hh at each
+time step, against 1 and ρ; bottom: its geometric mean over t and ρ over training. The gain
+includes φ′, so a tanh RNN at ρ ≥ 1 can still lose gradient at every step.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QLabel
 
 from desktop_app.plots.base import PlotPanel, new_plot, set_range, style_colorbar, vline
-from desktop_app.plots.clean import finite, finite_xy, fmt
+from desktop_app.plots.clean import finite, finite_xy, fmt, span
+from desktop_app.plots.rnn_key import KeyRow
 from desktop_app.theme import BOUNDARY_CMAP, OKABE_ITO
 
 GATE_COLOR = OKABE_ITO[2]     # bluish green
+GAIN_COLOR = OKABE_ITO[2]
+RHO_COLOR = OKABE_ITO[1]      # orange, as in the eigenvalue plot
 SYMBOLS = {"lstm": ("f", "forget gate f_t"), "gru": ("z", "update gate z_t")}
-NO_GATES = ("A vanilla RNN has no gates: every step back multiplies the gradient by "
-            "diag(φ′)·W_hh.\n\nChoose Kind LSTM or GRU (or press Compare) to see a gate that "
-            "learns to keep its memory: f_t near 1 keeps c_(t−1), and its gradient, unchanged.")
 
 
 class RnnGatePlot(PlotPanel):
@@ -30,86 +35,125 @@ class RnnGatePlot(PlotPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.top = new_plot(self.view, 0, 0, grid=False)
-        self.top.setLabel("bottom", "time step t")
-        self.top.setLabel("left", "hidden unit")
+        self.key_row = KeyRow(self.view, 0, 0)
+        self.top = new_plot(self.view, 1, 0, grid=False)
         self.image = pg.ImageItem(axisOrder="col-major")
         self.top.addItem(self.image)
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(BOUNDARY_CMAP),
                                    interactive=False, label="f_t", width=14)
         self.bar.setImageItem(self.image, insert_in=self.top)
-        self.bottom = new_plot(self.view, 1, 0)
+        self.jac = self.top.plot([], [])
+        self.top_one = pg.InfiniteLine(pos=1.0, angle=0, movable=False)
+        self.top_rho = pg.InfiniteLine(pos=1.0, angle=0, movable=False)
+        for line in (self.top_one, self.top_rho):
+            line.setZValue(-5)
+            self.top.addItem(line)
+        self.bottom = new_plot(self.view, 2, 0)
         self.bottom.setLabel("bottom", "training step")
-        self.bottom.setLabel("left", "mean f_t")
-        self.view.ci.layout.setRowStretchFactor(0, 3)
-        self.view.ci.layout.setRowStretchFactor(1, 2)
+        self.view.ci.layout.setRowStretchFactor(1, 3)
+        self.view.ci.layout.setRowStretchFactor(2, 2)
         self.mean = self.bottom.plot([], [])
-        self.half = pg.InfiniteLine(pos=0.5, angle=0, movable=False, label="0.5 = σ(0)",
-                                    labelOpts={"position": 0.92})
-        self.half.setZValue(-5)
-        self.bottom.addItem(self.half)
-        self.placeholder = QLabel(NO_GATES)
-        self.placeholder.setWordWrap(True)
-        self.placeholder.setAlignment(Qt.AlignCenter)
-        self.placeholder.setMargin(12)
-        self.layout().insertWidget(2, self.placeholder, 1)
+        self.rho_curve = self.bottom.plot([], [])
+        self.ref = pg.InfiniteLine(pos=0.5, angle=0, movable=False)
+        self.ref.setZValue(-5)
+        self.bottom.addItem(self.ref)
         self.kind = "rnn"
-        self.gates = None          # (T, H)
+        self.gates = None          # (T, H) memory gate
         self.gates_step = None
+        self.jac_data = None       # (T−1,) step gains (RNN)
+        self.rho = math.nan
+        self.gain_log: list[tuple[int, float, float]] = []   # (step, geometric-mean gain, ρ)
         self.div_line = None
-        self._labels()
-        self._style()
+        self._mode()
 
     def plot_items(self):
         return [self.top, self.bottom]
 
     @property
-    def symbol(self) -> str:
-        return SYMBOLS.get(self.kind, ("f", "forget gate f_t"))[0]
+    def gated(self) -> bool:
+        return self.kind in SYMBOLS
 
     @property
-    def gate_name(self) -> str:
-        return SYMBOLS.get(self.kind, ("f", "forget gate f_t"))[1]
+    def symbol(self) -> str:
+        return SYMBOLS.get(self.kind, ("f", ""))[0]
 
     def apply_theme(self, theme):
         super().apply_theme(theme)
-        self._style()
-        self.placeholder.setStyleSheet(f"color: {theme.fg}; font-size: {theme.title_pt:g}pt;")
+        self._mode()
 
-    def _style(self) -> None:
-        t = self.theme
+    def _mode(self) -> None:
+        """Items, labels, colours and key for the current kind."""
+        t, g = self.theme, self.gated
+        self.image.setVisible(g)
+        self.bar.setVisible(g)
+        self.bar.setMaximumWidth(1e6 if g else 0)
+        for item in (self.jac, self.top_one, self.top_rho, self.rho_curve):
+            item.setVisible(not g)
+        if g:
+            s = self.symbol
+            self.title_label.setText(f"Memory gate over time: {SYMBOLS[self.kind][1]}")
+            self.top.setLabel("bottom", "time step t")
+            self.top.setLabel("left", "hidden unit")
+            self.bottom.setLabel("left", f"mean {s}<sub>t</sub>")
+            self.ref.setPos(0.5)
+            style_colorbar(self.bar, t, f"{s}_t (1 = keep)")
+            self.key_row.set([(GATE_COLOR, "solid", f"mean {s}_t over t and units (bottom)"),
+                              (t.muted, "dash", "0.5 = σ(0)")], t)
+        else:
+            self.title_label.setText("Step gain through time ‖∂hₜ/∂hₜ₋₁‖")
+            self.top.setLabel("bottom", "time step t")
+            self.top.setLabel("left", "rms ‖∂h<sub>t</sub>/∂h<sub>t−1</sub>‖")
+            self.bottom.setLabel("left", "gain per step")
+            self.ref.setPos(1.0)
+            self.key_row.set([(GAIN_COLOR, "line_point", "step gain"),
+                              (RHO_COLOR, "dot", "ρ = max|λ|"), (t.ink, "dash", "1")], t)
         self.mean.setPen(pg.mkPen(GATE_COLOR, width=t.pen_width))
-        self.half.setPen(pg.mkPen(t.muted, width=1, style=Qt.DashLine))
-        self.half.label.setColor(t.muted)
-        style_colorbar(self.bar, t, f"{self.symbol}_t (1 = keep)")
-
-    def _labels(self) -> None:
-        s = self.symbol
-        self.top.setLabel("bottom", "time step t")
-        self.bottom.setLabel("left", f"mean {s}<sub>t</sub>")
-        self.title_label.setText(f"Memory gate over time: {self.gate_name}"
-                                 if self.kind in SYMBOLS else "Memory gate over time")
-        gated = self.kind in SYMBOLS
-        self.view.setVisible(gated)
-        self.placeholder.setVisible(not gated)
+        self.mean.setSymbol(None if g else "o")
+        self.mean.setSymbolSize(max(t.symbol_size - 2, 3))
+        self.mean.setSymbolBrush(GAIN_COLOR)
+        self.mean.setSymbolPen(None)
+        self.jac.setPen(pg.mkPen(GAIN_COLOR, width=t.pen_width))
+        self.jac.setSymbol("o")
+        self.jac.setSymbolSize(max(t.symbol_size - 2, 3))
+        self.jac.setSymbolBrush(GAIN_COLOR)
+        self.jac.setSymbolPen(None)
+        self.rho_curve.setPen(pg.mkPen(RHO_COLOR, width=t.pen_width, style=Qt.DotLine))
+        self.top_rho.setPen(pg.mkPen(RHO_COLOR, width=t.pen_width, style=Qt.DotLine))
+        self.top_one.setPen(pg.mkPen(t.ink, width=1, style=Qt.DashLine))
+        self.ref.setPen(pg.mkPen(t.muted if g else t.ink, width=1, style=Qt.DashLine))
         from desktop_app.theme import style_plot_item
 
         for p in self.plot_items():
-            style_plot_item(p, self.theme)
+            style_plot_item(p, t)
+        self.dirty = True
+        self._ranged_at = 0.0
 
+    # ---- data from the lab ----------------------------------------------------------------
     def new_run(self, info, history):
         super().new_run(info, history)
         self.kind = info.config.model.kind
-        self.gates, self.gates_step = None, None
+        self.gates = self.gates_step = self.jac_data = None
+        self.rho = math.nan
+        self.gain_log = []
         self.image.clear()
-        self.mean.setData([], [])
-        self._labels()
-        self._style()
+        for item in (self.mean, self.jac, self.rho_curve):
+            item.setData([], [])
+        self._mode()
         self.mark_divergence(None)
-        self._ranged_at = 0.0
 
-    def set_gates(self, gates, step: int) -> None:
-        self.gates, self.gates_step = gates, step
+    def set_snapshot(self, snap) -> None:
+        """A RecurrentSnapshot from the training thread (gates or step gains, and ρ)."""
+        self.gates_step = snap.step
+        if snap.gates is not None:
+            self.gates = snap.gates
+        if snap.jac is not None and len(snap.jac) and np.all(np.isfinite(snap.jac)):
+            self.jac_data = snap.jac
+            rho = snap.spectrum.radius if snap.spectrum is not None else math.nan
+            self.rho = rho
+            gain = float(np.exp(np.mean(np.log(np.maximum(snap.jac, 1e-300)))))
+            if self.gain_log and self.gain_log[-1][0] >= snap.step:
+                self.gain_log = [r for r in self.gain_log if r[0] < snap.step]
+            self.gain_log.append((snap.step, gain, rho))
         self.dirty = True
 
     def mark_divergence(self, step):
@@ -122,18 +166,19 @@ class RnnGatePlot(PlotPanel):
             self.bottom.addItem(self.div_line)
         self.dirty = True
 
+    # ---- drawing ------------------------------------------------------------------------------
     def draw(self, history, rerange):
-        if self.kind not in SYMBOLS:
-            self.image.clear()
-            self.mean.setData([], [])
-            self.set_note("")
-            self._table_fn = None
-            return
+        if self.gated:
+            self._draw_gates(history, rerange)
+        else:
+            self._draw_gain(rerange)
+
+    def _draw_gates(self, history, rerange):
         mat = history.layer_matrix("gate_t")
         steps = history.probe_steps("gate_t").astype(np.float64)
         mean_t = finite(mat.mean(axis=1)) if len(mat) else np.empty(0)
         self.mean.setData(*finite_xy(steps, mean_t))
-        g = self.gates
+        g, s = self.gates, self.symbol
         notes = []
         if g is not None:
             img = finite(g)
@@ -141,21 +186,54 @@ class RnnGatePlot(PlotPanel):
             self.image.setImage(np.nan_to_num(img, nan=0.5), levels=(0.0, 1.0), autoLevels=False)
             self.image.setRect(QRectF(0.5, -0.5, T, H))
             open_share = float(np.nanmean(img > 0.9)) * 100
-            notes.append(f"Step {self.gates_step}: mean {self.symbol}_t = {fmt(np.nanmean(img), 2)}, "
-                         f"{open_share:.0f}% of unit-steps above 0.9 (open).")
+            notes.append(f"Step {self.gates_step}: mean {s}_t = {fmt(np.nanmean(img), 2)}; "
+                         f"{open_share:.0f}% of unit-steps above 0.9 (open: memory, and its "
+                         "gradient, kept).")
             if rerange:
                 set_range(self.top, x=(0.5, T + 0.5), sticky=False)
                 set_range(self.top, y=(-0.5, H - 0.5), sticky=False)
         else:
             self.image.clear()
         if len(mean_t):
-            notes.append(f"Bottom: mean over t and units, from {fmt(mean_t[0], 2)} at step "
-                         f"{int(steps[0])} to {fmt(mean_t[-1], 2)} now.")
-        self.set_note(" ".join(notes) or "Waiting for the gates…")
-        self._table_fn = lambda: (["step", f"mean_{self.symbol}_t"] +
-                                  [f"{self.symbol}_t_{i + 1}" for i in range(mat.shape[1])],
+            notes.append(f"Bottom: from {fmt(mean_t[0], 2)} at step {int(steps[0])} to "
+                         f"{fmt(mean_t[-1], 2)} now.")
+        self.set_note(" ".join(notes) or self.empty_note("Waiting for the gates…"))
+        self._table_fn = lambda: (["step", f"mean_{s}_t"] + [f"{s}_t_{i + 1}" for i in range(mat.shape[1])],
                                   np.column_stack([steps, mean_t, mat]).tolist() if len(mat) else [])
         if rerange and len(steps):
             s0, s1 = float(steps[0]), max(float(steps[-1]), float(steps[0]) + 10)
             set_range(self.bottom, x=(s0, s1), grow_x=1.25)
             set_range(self.bottom, y=(0.0, 1.02), sticky=False)
+
+    def _draw_gain(self, rerange):
+        j = self.jac_data
+        if j is None:
+            self.jac.setData([], [])
+            self.mean.setData([], [])
+            self.rho_curve.setData([], [])
+            self.set_note(self.empty_note("Waiting for the step Jacobians…"))
+            self._table_fn = None
+            return
+        t = np.arange(2, len(j) + 2, dtype=np.float64)
+        self.jac.setData(*finite_xy(t, j))
+        rho = self.rho
+        self.top_rho.setPos(rho if math.isfinite(rho) else 1.0)
+        log = np.array(self.gain_log, dtype=np.float64).reshape(-1, 3)
+        self.mean.setData(*finite_xy(log[:, 0], log[:, 1]))
+        self.rho_curve.setData(*finite_xy(log[:, 0], log[:, 2]))
+        gain = log[-1, 1] if len(log) else math.nan
+        self.set_note(f"Step {self.gates_step}: ∂h_t/∂h_(t−1) = diag(φ′(a_t))·W_hh; geometric-mean "
+                      f"gain {fmt(gain, 3)} per step against ρ = {fmt(rho, 3)}: φ′ < 1 takes its "
+                      "share at every step. Bottom: sampled while training.")
+        self._table_fn = lambda: (["t", "rms_step_jacobian"], np.column_stack([t, j]).tolist())
+        if rerange:
+            yr = span(np.concatenate([j, [1.0, rho if math.isfinite(rho) else 1.0]]), pad=0.08)
+            if yr:
+                set_range(self.top, y=(min(0.0, yr[0]), yr[1]), sticky=False)
+            set_range(self.top, x=(1.5, len(j) + 1.5), sticky=False)
+            if len(log):
+                s0, s1 = float(log[0, 0]), max(float(log[-1, 0]), float(log[0, 0]) + 10)
+                set_range(self.bottom, x=(s0, s1), grow_x=1.25)
+                yb = span(np.concatenate([log[:, 1:].ravel(), [1.0]]), pad=0.1)
+                if yb:
+                    set_range(self.bottom, y=(min(0.0, yb[0]), yb[1]))

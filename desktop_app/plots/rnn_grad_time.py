@@ -47,8 +47,9 @@ class RnnGradTimePlot(PlotPanel):
         self.activation = "tanh"
         self.scheme = ""
         self.loss_steps = 1
-        self.rho = math.nan          # spectral radius used for the prediction
+        self.rho = math.nan          # spectral radius used for the prediction drawn last
         self.rho_source = ""
+        self.radii: dict[int, float] = {}    # ρ(W_hh) after k updates, as measured: {k: ρ}
         self.div_step = None
         self.ratio = math.nan        # ‖∂L/∂h₁‖ / ‖∂L/∂h_a‖ as drawn last
         self._style()
@@ -82,11 +83,20 @@ class RnnGradTimePlot(PlotPanel):
             entries.append((PREDICTION, "dash", "ρ^(T−t), linear RNN"))
         self.key_row.set(entries, t)
 
-    def set_rho(self, rho: float, source: str) -> None:
-        """Spectral radius of W_hh for the prediction (the current matrix when known)."""
-        if rho != self.rho or source != self.rho_source:
-            self.rho, self.rho_source = float(rho), source
+    def add_radius(self, step: int, rho: float) -> None:
+        """ρ of W_hh after `step` updates (from the spectrum task or the preview)."""
+        if math.isfinite(rho) and self.radii.get(step) != rho:
+            self.radii[int(step)] = float(rho)
             self.dirty = True
+
+    def radius_for(self, step: int) -> tuple[float, int | None]:
+        """(ρ, k) for the gradients of record `step`: they are measured in that step's backward
+        pass, before its update, so with W_hh after step − 1 updates. The nearest measured k."""
+        if not self.radii:
+            return math.nan, None
+        want = max(step - 1, 0)
+        k = min(self.radii, key=lambda s: (abs(s - want), s))
+        return self.radii[k], k
 
     def new_run(self, info, history) -> None:
         super().new_run(info, history)
@@ -96,6 +106,7 @@ class RnnGradTimePlot(PlotPanel):
         self.scheme = cfg.init.scheme
         self.loss_steps = int(getattr(info.dataset, "loss_steps", 1) or 1)
         self.rho, self.rho_source = math.nan, ""
+        self.radii = {}
         self.prediction.setVisible(self.predicts)
         self._legend()
         self.mark_divergence(None)
@@ -148,6 +159,8 @@ class RnnGradTimePlot(PlotPanel):
         y0 = positive(mat[0]) if len(mat) > 1 else np.full(T, np.nan)
         self.initial.setData(*finite_xy(t, y0))
         pred = np.full(T, np.nan)
+        self.rho, k = self.radius_for(step)
+        self.rho_source = f"W_hh at step {k}" if k is not None else ""
         if self.predicts and math.isfinite(self.rho):
             from core.analysis.recurrent import linear_prediction
 

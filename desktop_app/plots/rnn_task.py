@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 GATE_BATCH = 64          # training sequences the gate heatmap averages over
+JAC_BATCH = 16           # sequences the step-Jacobian norms average over (vanilla RNN)
+JAC_BUDGET = 2e7         # skip the Jacobians when batch·(T−1)·H² would exceed this many floats
 RECURRENT = ("rnn", "lstm", "gru")
 
 
@@ -43,6 +45,7 @@ class RecurrentSnapshot:
     spectrum: Spectrum | None      # None when W_hh is not finite (a diverged run)
     gates: np.ndarray | None       # (T, H) memory gate, mean over GATE_BATCH sequences
     gate_name: str                 # "forget gate f_t …" / "update gate z_t …" / ""
+    jac: np.ndarray | None = None  # (T−1,) rms ‖∂h_t/∂h_(t−1)‖ of a vanilla RNN, t = 2..T
 
 
 def recurrent_snapshot(trainer) -> RecurrentSnapshot | None:
@@ -60,10 +63,20 @@ def recurrent_snapshot(trainer) -> RecurrentSnapshot | None:
     spec = None
     with contextlib.suppress(np.linalg.LinAlgError, ValueError):   # Inf/NaN W after a divergence
         spec = Spectrum.from_dict(spectrum(model))
-    gates = None
+    gates = jac = None
+    x = torch.as_tensor(np.ascontiguousarray(trainer.dataset.x_train[:GATE_BATCH]))
+    x = x.to(trainer.device)
     if kind in MEMORY_GATE:
-        x = torch.as_tensor(np.ascontiguousarray(trainer.dataset.x_train[:GATE_BATCH]))
-        g = gate_activity(model, x.to(trainer.device))
+        g = gate_activity(model, x)
         if g is not None:
             gates = np.asarray(g, dtype=np.float64)
-    return RecurrentSnapshot(step, kind, spec, gates, MEMORY_GATE.get(kind, ""))
+    else:
+        from core.analysis.recurrent_jacobian import step_jacobian_norms
+
+        b, t = min(JAC_BATCH, x.shape[0]), x.shape[1]
+        h = model.cell.hidden
+        if t >= 2 and b * (t - 1) * h * h <= JAC_BUDGET:
+            with contextlib.suppress(RuntimeError, ValueError):
+                jac = np.asarray(step_jacobian_norms(model, x, max_batch=JAC_BATCH),
+                                 dtype=np.float64)
+    return RecurrentSnapshot(step, kind, spec, gates, MEMORY_GATE.get(kind, ""), jac)

@@ -123,15 +123,19 @@ def test_short_run_fills_the_plots_and_the_linear_prediction_is_rho_power(open_l
     np.testing.assert_allclose(pred, g[-1] * 0.9 ** (T - t), rtol=1e-6)
     np.testing.assert_allclose(g, pred, rtol=1e-4)
     assert "exact" in lab.grad_time.note.text()
+    # Linear RNN, orthogonal W_hh: every step's gain is exactly ρ (rms = ρ·rms(φ′), φ′ = 1).
+    np.testing.assert_allclose(lab.gates.jac.getData()[1], 0.9, rtol=1e-5)
     c.step(10)
     qtbot.waitUntil(lambda: c.step_count == 10, timeout=10000)
     qtbot.waitUntil(lambda: lab.spectrum.label == "Step 10", timeout=10000)
     redraw(win, lab)
     t, y = lab.grad_time.measured.getData()
     assert len(t) == T and np.all(np.isfinite(y))
-    # After training the line uses the current W_hh's radius, anchored at t = T.
-    rho = lab.grad_time.rho
-    assert rho == pytest.approx(eig_radius(lab), rel=1e-9) and rho != pytest.approx(0.9, abs=1e-6)
+    # After training the line uses the radius of the W_hh the gradients went through (the
+    # one measured nearest to 9 updates: step 10's backward pass runs before its update).
+    rho, k = lab.grad_time.radius_for(10)
+    assert lab.grad_time.rho == rho and k >= 1 and rho != pytest.approx(0.9, abs=1e-6)
+    assert lab.grad_time.radii[10] == pytest.approx(eig_radius(lab), rel=1e-12)
     tp, yp = lab.grad_time.prediction.getData()
     np.testing.assert_allclose(10 ** yp, 10 ** y[-1] * rho ** (T - tp), rtol=1e-6)
     assert len(lab.grad_time.initial.getData()[0]) == T      # step 0 for comparison
@@ -144,8 +148,11 @@ def test_short_run_fills_the_plots_and_the_linear_prediction_is_rho_power(open_l
     assert lab.spectrum.spec0 is not None                     # hollow: where λ started
     assert len(lab.spectrum.initial.getData()[0]) == 8
     for p in lab.panels():
-        assert bool(p.csv_table()[1]) == (p is not lab.gates), p.title   # an RNN has no gates
-    assert lab.gates.placeholder.isVisible() and not lab.gates.view.isVisible()
+        assert p.csv_table()[1], p.title
+    # An RNN has no gates: that panel shows the step gain ‖∂h_t/∂h_(t−1)‖ for t = 2..T.
+    assert not lab.gates.image.isVisible() and "Step gain" in lab.gates.title_label.text()
+    x, y = lab.gates.jac.getData()
+    assert np.array_equal(x, np.arange(2, T + 1)) and np.all(y > 0)
 
 
 def test_copy_task_shows_accuracy_and_clipped_steps(open_lab, qtbot):
@@ -255,6 +262,9 @@ def test_exploding_preset_shows_the_banner_and_reset_recovers(open_lab, qtbot):
     assert f"diverged at step {div.step}" in lab.grad_time.note.text()
     t, y = lab.grad_time.measured.getData()
     assert len(t) and np.all(np.isfinite(y))              # the last finite profile
+    # Its ρ^(T−t) line uses the W_hh it went through (1.1), not the blown-up one after it.
+    assert lab.grad_time.rho == pytest.approx(1.1, abs=1e-6)
+    np.testing.assert_allclose(lab.grad_time.prediction.getData()[1], y, atol=1e-5)
     # The app keeps responding: a Reset gives a fresh run at step 0 without the banner.
     with qtbot.waitSignal(c.run_started, timeout=10000):
         win.act_reset.trigger()
