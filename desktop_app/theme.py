@@ -78,11 +78,11 @@ class Theme:
         return "#E69F00"
 
 
-def series_colors(n: int) -> list[str]:
-    """n distinguishable colours: Okabe-Ito up to 8 (black swapped for the theme ink by
-    callers that care), viridis sampled beyond."""
+def series_colors(n: int, dark: bool = False) -> list[str]:
+    """n distinguishable colours: Okabe-Ito up to 7, its seventh being black on a light
+    background and yellow on a dark one (each is unreadable on the other); viridis beyond."""
     if n <= 7:
-        return list(OKABE_ITO[:n])
+        return list(OKABE_ITO[:6]) [:n] + (["#F0E442" if dark else "#000000"] if n == 7 else [])
     import pyqtgraph as pg
 
     cmap = pg.colormap.get("viridis")

@@ -83,6 +83,8 @@ class GradPerLayerPlot(PlotPanel):
         self.meanfield.setPen(pg.mkPen(OKABE_ITO[1], width=w, style=Qt.DashLine))
         self.initial.setPen(pg.mkPen(t.muted, width=max(1, w - 1), style=Qt.DotLine))
         self.ref.setPen(pg.mkPen(OKABE_ITO[2], width=1, style=Qt.DashLine))
+        for line, color in zip(self.lines, series_colors(len(self.lines), t.dark), strict=True):
+            line.setPen(pg.mkPen(color, width=1))
         self.ref.label.setColor(OKABE_ITO[2])
 
     def _mode_changed(self) -> None:
@@ -122,7 +124,7 @@ class GradPerLayerPlot(PlotPanel):
             self.plot.removeItem(line)
         self.lines = []
         layers = pick_layers(len(self.layer_names))
-        for color, l in zip(series_colors(len(layers)), layers, strict=True):
+        for color, l in zip(series_colors(len(layers), self.theme.dark), layers, strict=True):
             line = self.plot.plot([], [], pen=pg.mkPen(color, width=1))
             line.setClipToView(True)
             line.setDownsampling(auto=True, method="peak")
