@@ -118,7 +118,12 @@ class FastMLP:
                          x: torch.Tensor, y: torch.Tensor, kind: str,
                          ws: Workspace | None = None) -> torch.Tensor:
         """Loss of every example at every point, (P, N)."""
+        ws = ws if ws is not None else Workspace()
         out = self.outputs_t(theta, V, coeffs, x, ws)          # (P, C, N)
+        if kind == "cross_entropy" and out.shape[1] == 2:
+            # Two classes: log(e^z₀ + e^z₁) − z_y = softplus(z_other − z_y), three passes.
+            sign = ws.memo("sign", (y.data_ptr(), y._version), lambda: 2.0 * y.to(out.dtype) - 1)
+            return F.softplus(torch.sub(out[:, 0], out[:, 1]).mul_(sign))
         if kind == "cross_entropy":
             # Reductions over the short class axis run vectorised along the examples.
             m = out.amax(1, keepdim=True)
