@@ -50,9 +50,10 @@ def test_slow_motion(make_window, qtbot):
     assert win.speed.label.text() == "5 steps/s"
     with qtbot.waitSignal(c.running_changed, timeout=5000):
         c.play()
+    qtbot.waitUntil(lambda: c.step_count >= 1, timeout=5000)
     t0 = time.monotonic()
-    qtbot.waitUntil(lambda: c.step_count >= 3, timeout=5000)
-    assert time.monotonic() - t0 > 0.3        # 3 steps at 5/s take ~0.4 s, not milliseconds
+    qtbot.waitUntil(lambda: c.step_count >= 6, timeout=10000)
+    assert time.monotonic() - t0 > 0.6        # 5 more steps at 5/s: ~1 s, not milliseconds
     with qtbot.waitSignal(c.running_changed, timeout=5000):
         c.pause()
     win.speed.set_speed(0)
