@@ -36,7 +36,15 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.labs = {}
         for cls in lab_classes():
-            lab = cls(state, self.controller, theme)
+            try:
+                lab = cls(state, self.controller, theme)
+            except Exception as e:  # one broken lab must not take the others down
+                import traceback
+                import warnings
+
+                traceback.print_exc()
+                warnings.warn(f"lab {cls.__name__} failed to start: {e}", stacklevel=2)
+                continue
             self.labs[lab.name] = lab
             self.tabs.addTab(lab, lab.title)
         self.setCentralWidget(self.tabs)

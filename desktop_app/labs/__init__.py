@@ -45,6 +45,6 @@ def lab_classes() -> list[type]:
         module, _, cls = spec.partition(":")
         try:
             out.append(getattr(importlib.import_module(module), cls))
-        except (ImportError, AttributeError) as e:  # a broken lab must not stop the app
+        except Exception as e:  # a broken lab (even a syntax error) must not stop the app
             warnings.warn(f"lab {spec} could not be loaded: {e}", stacklevel=2)
     return out
