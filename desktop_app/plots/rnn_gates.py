@@ -20,7 +20,8 @@ from PySide6.QtCore import QRectF, Qt
 
 from desktop_app.plots.base import PlotPanel, new_plot, set_range, style_colorbar, vline
 from desktop_app.plots.clean import finite, finite_xy, fmt, span
-from desktop_app.plots.rnn_key import KeyRow
+from desktop_app.plots.rnn_key import KeyRow, caption
+from desktop_app.plots.rnn_task import GATE_BATCH
 from desktop_app.theme import BOUNDARY_CMAP, OKABE_ITO
 
 GATE_COLOR = OKABE_ITO[2]     # bluish green
@@ -35,8 +36,8 @@ class RnnGatePlot(PlotPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.key_row = KeyRow(self.view, 0, 0)
-        self.top = new_plot(self.view, 1, 0, grid=False)
+        self.key_row = KeyRow(self)
+        self.top = new_plot(self.view, 0, 0, grid=False)
         self.image = pg.ImageItem(axisOrder="col-major")
         self.top.addItem(self.image)
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(BOUNDARY_CMAP),
@@ -48,10 +49,10 @@ class RnnGatePlot(PlotPanel):
         for line in (self.top_one, self.top_rho):
             line.setZValue(-5)
             self.top.addItem(line)
-        self.bottom = new_plot(self.view, 2, 0)
+        self.bottom = new_plot(self.view, 1, 0)
         self.bottom.setLabel("bottom", "training step")
-        self.view.ci.layout.setRowStretchFactor(1, 3)
-        self.view.ci.layout.setRowStretchFactor(2, 2)
+        self.view.ci.layout.setRowStretchFactor(0, 3)
+        self.view.ci.layout.setRowStretchFactor(1, 2)
         self.mean = self.bottom.plot([], [])
         self.rho_curve = self.bottom.plot([], [])
         self.ref = pg.InfiniteLine(pos=0.5, angle=0, movable=False)
@@ -91,16 +92,16 @@ class RnnGatePlot(PlotPanel):
             item.setVisible(not g)
         if g:
             s = self.symbol
-            self.title_label.setText(f"Memory gate over time: {SYMBOLS[self.kind][1]}")
+            self.title_label.setText(f"{SYMBOLS[self.kind][1].capitalize()} over time")
             self.top.setLabel("bottom", "time step t")
             self.top.setLabel("left", "hidden unit")
             self.bottom.setLabel("left", f"mean {s}<sub>t</sub>")
             self.ref.setPos(0.5)
             style_colorbar(self.bar, t, f"{s}_t (1 = keep)")
-            self.key_row.set([(GATE_COLOR, "solid", f"mean {s}_t over t and units (bottom)"),
+            self.key_row.set([(GATE_COLOR, "solid", f"mean {s}_t (bottom)"),
                               (t.muted, "dash", "0.5 = σ(0)")], t)
         else:
-            self.title_label.setText("Step gain through time ‖∂hₜ/∂hₜ₋₁‖")
+            self.title_label.setText("Step gain ‖∂hₜ/∂hₜ₋₁‖")
             self.top.setLabel("bottom", "time step t")
             self.top.setLabel("left", "rms ‖∂h<sub>t</sub>/∂h<sub>t−1</sub>‖")
             self.bottom.setLabel("left", "gain per step")
@@ -186,23 +187,27 @@ class RnnGatePlot(PlotPanel):
             self.image.setImage(np.nan_to_num(img, nan=0.5), levels=(0.0, 1.0), autoLevels=False)
             self.image.setRect(QRectF(0.5, -0.5, T, H))
             open_share = float(np.nanmean(img > 0.9)) * 100
-            notes.append(f"Step {self.gates_step}: mean {s}_t = {fmt(np.nanmean(img), 2)}; "
-                         f"{open_share:.0f}% of unit-steps above 0.9 (open: memory, and its "
-                         "gradient, kept).")
+            notes.append(f"Step {self.gates_step}: mean {s}_t = {fmt(np.nanmean(img), 2)}, "
+                         f"{open_share:.0f}% open (> 0.9).")
             if rerange:
                 set_range(self.top, x=(0.5, T + 0.5), sticky=False)
                 set_range(self.top, y=(-0.5, H - 0.5), sticky=False)
         else:
             self.image.clear()
         if len(mean_t):
-            notes.append(f"Bottom: from {fmt(mean_t[0], 2)} at step {int(steps[0])} to "
-                         f"{fmt(mean_t[-1], 2)} now.")
-        self.set_note(" ".join(notes) or self.empty_note("Waiting for the gates…"))
+            notes.append(f"Bottom: {fmt(mean_t[0], 2)} at step {int(steps[0])} → "
+                         f"{fmt(mean_t[-1], 2)}.")
+        caption(self, " ".join(notes) or self.empty_note("Waiting for the gates…"),
+                f"Top: the {SYMBOLS[self.kind][1]} of each hidden unit (rows) at each time step "
+                f"(columns), mean over {GATE_BATCH} training sequences; "
+                "1 keeps the memory, and its gradient, unchanged; 0 forgets it. Bottom: the "
+                "mean over time steps and units at every probed training step — a rising curve "
+                "is training opening the gates.")
         self._table_fn = lambda: (["step", f"mean_{s}_t"] + [f"{s}_t_{i + 1}" for i in range(mat.shape[1])],
                                   np.column_stack([steps, mean_t, mat]).tolist() if len(mat) else [])
         if rerange and len(steps):
             s0, s1 = float(steps[0]), max(float(steps[-1]), float(steps[0]) + 10)
-            set_range(self.bottom, x=(s0, s1), grow_x=1.25)
+            set_range(self.bottom, x=(s0 - 0.02 * (s1 - s0), s1), grow_x=1.25)
             set_range(self.bottom, y=(0.0, 1.02), sticky=False)
 
     def _draw_gain(self, rerange):
@@ -211,7 +216,7 @@ class RnnGatePlot(PlotPanel):
             self.jac.setData([], [])
             self.mean.setData([], [])
             self.rho_curve.setData([], [])
-            self.set_note(self.empty_note("Waiting for the step Jacobians…"))
+            caption(self, self.empty_note("Waiting for the step Jacobians…"))
             self._table_fn = None
             return
         t = np.arange(2, len(j) + 2, dtype=np.float64)
@@ -222,9 +227,13 @@ class RnnGatePlot(PlotPanel):
         self.mean.setData(*finite_xy(log[:, 0], log[:, 1]))
         self.rho_curve.setData(*finite_xy(log[:, 0], log[:, 2]))
         gain = log[-1, 1] if len(log) else math.nan
-        self.set_note(f"Step {self.gates_step}: ∂h_t/∂h_(t−1) = diag(φ′(a_t))·W_hh; geometric-mean "
-                      f"gain {fmt(gain, 3)} per step against ρ = {fmt(rho, 3)}: φ′ < 1 takes its "
-                      "share at every step. Bottom: sampled while training.")
+        caption(self, f"Step {self.gates_step}: gain {fmt(gain, 3)} per step (geometric mean) vs "
+                      f"ρ = {fmt(rho, 3)}.",
+                "Top: the rms norm ‖J‖_F/√H of the step Jacobian ∂h_t/∂h_(t−1) = "
+                "diag(φ′(a_t))·W_hh at the states a batch of training sequences visits — the "
+                "factor by which a typical gradient direction changes per step back. It "
+                "includes φ′, so a tanh RNN at ρ ≥ 1 still loses gradient at every step. "
+                "Bottom: its geometric mean over t, and ρ, sampled while training.")
         self._table_fn = lambda: (["t", "rms_step_jacobian"], np.column_stack([t, j]).tolist())
         if rerange:
             yr = span(np.concatenate([j, [1.0, rho if math.isfinite(rho) else 1.0]]), pad=0.08)
@@ -233,7 +242,7 @@ class RnnGatePlot(PlotPanel):
             set_range(self.top, x=(1.5, len(j) + 1.5), sticky=False)
             if len(log):
                 s0, s1 = float(log[0, 0]), max(float(log[-1, 0]), float(log[0, 0]) + 10)
-                set_range(self.bottom, x=(s0, s1), grow_x=1.25)
+                set_range(self.bottom, x=(s0 - 0.02 * (s1 - s0), s1), grow_x=1.25)
                 yb = span(np.concatenate([log[:, 1:].ravel(), [1.0]]), pad=0.1)
                 if yb:
                     set_range(self.bottom, y=(min(0.0, yb[0]), yb[1]))

@@ -22,11 +22,11 @@ LABELS = {"abs": "log10 ‖∂L/∂hₜ‖", "rel": "log10 of ‖∂L/∂hₜ‖
 
 class RnnGradHeatmapPlot(PlotPanel):
     key = "rnn_grad_heatmap"
-    title = "‖∂L/∂hₜ‖ over training"
+    title = "Time × training step"
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.mode_box = option_box([("‖∂L/∂hₜ‖", "abs"), ("relative to t = T", "rel")],
+        self.mode_box = option_box([("‖∂L/∂hₜ‖", "abs"), ("÷ ‖∂L/∂h_T‖", "rel")],
                                    "Colour: log10 of the gradient reaching each time step, or of "
                                    "its ratio to the gradient at the step the loss reads")
         self.mode_box.currentIndexChanged.connect(self._mode_changed)
@@ -84,7 +84,7 @@ class RnnGradHeatmapPlot(PlotPanel):
         steps, img = steps[-WINDOW:], img[-WINDOW:]
         if len(img) == 0:
             self.image.clear()
-            self.set_note("")
+            self.set_note(self.empty_note(""))
             self._table_fn = None
             return
         img = np.array(img, dtype=np.float64)
@@ -100,8 +100,8 @@ class RnnGradHeatmapPlot(PlotPanel):
         self.image.setImage(shown, levels=(lo, hi), autoLevels=False)
         self.image.setRect(QRectF(s0 - dx / 2, 0.5, dx * len(steps), T))
         self.bar.setLevels((lo, hi))
-        self.set_note(f"Columns: the last {len(steps)} probed steps; colours from 10^{lo:.1f} "
-                      f"(dark) to 10^{hi:.1f} (bright). Bottom rows = early inputs.")
+        self.set_note(f"Last {len(steps)} probed steps; 10^{lo:.1f} (dark) to 10^{hi:.1f} "
+                      "(bright); bottom rows: early inputs.")
         if rerange:
             set_range(self.plot, x=(s0 - dx / 2, s0 + dx * (max(len(steps), 20) - 0.5)), sticky=False)
             set_range(self.plot, y=(0.5, T + 0.5))

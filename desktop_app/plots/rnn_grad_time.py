@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 
 from desktop_app.plots.base import PlotPanel, new_plot, set_range
 from desktop_app.plots.clean import finite_xy, fmt, positive, span
-from desktop_app.plots.rnn_key import KeyRow
+from desktop_app.plots.rnn_key import KeyRow, caption
 from desktop_app.theme import OKABE_ITO
 
 MEASURED = OKABE_ITO[0]
@@ -32,14 +32,14 @@ def ratio_text(r: float) -> str:
 
 class RnnGradTimePlot(PlotPanel):
     key = "rnn_grad_through_time"
-    title = "Gradient through time ‖∂L/∂hₜ‖"
+    title = "Gradient through time"
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.key_row = KeyRow(self.view, 0, 0)
-        self.plot = new_plot(self.view, 1, 0, log_y=True)
-        self.plot.setLabel("bottom", "time step t (1 = first input, T = last)")
-        self.plot.setLabel("left", "‖∂L/∂h<sub>t</sub>‖ (log scale)")
+        self.key_row = KeyRow(self)
+        self.plot = new_plot(self.view, 0, 0, log_y=True)
+        self.plot.setLabel("bottom", "time step t (1 … T)")
+        self.plot.setLabel("left", "‖∂L/∂h<sub>t</sub>‖")
         self.initial = self.plot.plot([], [])
         self.prediction = self.plot.plot([], [])
         self.measured = self.plot.plot([], [])
@@ -116,22 +116,27 @@ class RnnGradTimePlot(PlotPanel):
         self.div_step = step
         self.dirty = True
 
-    def _applies(self) -> str:
-        """When (and why not) the prediction holds, for the note."""
+    def _applies(self) -> tuple[str, str]:
+        """When (and why not) the prediction holds: (short, detail) for the note."""
         if self.kind != "rnn":
             gate = "forget gate f_t" if self.kind == "lstm" else "update gate z_t"
-            return (f"No ρ^(T−t) line: in a{'n' if self.kind == 'lstm' else ''} "
-                    f"{self.kind.upper()} the {gate} sets how much gradient each step keeps, "
-                    "not W_hh alone; gates change it.")
+            return ("No ρ^(T−t) line: gates change it.",
+                    f"The ρ^(T−t) line is the vanilla linear RNN's. In an {self.kind.upper()} "
+                    f"the {gate} sets how much gradient each step keeps (the memory path "
+                    "bypasses W_hh and tanh′), so the prediction does not apply.")
         if self.activation == "linear":
             if self.scheme == "orthogonal":
-                return "Linear RNN with orthogonal W_hh: the prediction is exact."
-            return ("Linear RNN: the factor per step tends to ρ far back; for a non-normal W "
-                    "(Gaussian) the first steps back change it by the rms singular value instead.")
+                return ("Linear RNN, orthogonal W_hh: the line is exact.",
+                        "∂L/∂h_(t−1) = W_hhᵀ ∂L/∂h_t and ‖ρQᵀv‖ = ρ‖v‖: exactly ρ per step.")
+            return ("Linear RNN: the line holds far back.",
+                    "For a non-normal W (Gaussian) the first steps back change the gradient by the "
+                    "rms singular value; the factor tends to ρ only far back.")
         if self.activation == "tanh":
-            return ("The prediction does not hold for tanh: each step also multiplies by "
-                    "tanh′(a_t) < 1, so the gradient falls faster than the line.")
-        return ("The prediction does not hold for ReLU: φ′ is 0 or 1 per unit, so the factor "
+            return ("tanh′ < 1: it falls faster than the line.",
+                    "The prediction does not hold for tanh: each step also multiplies by "
+                    "tanh′(a_t) < 1, so the gradient falls faster than ρ^(T−t).")
+        return ("ReLU: the line does not hold.",
+                "The prediction does not hold for ReLU: φ′ is 0 or 1 per unit, so the factor "
                 "depends on how many units are active.")
 
     def draw(self, history, rerange):
@@ -140,7 +145,8 @@ class RnnGradTimePlot(PlotPanel):
         if len(mat) == 0:
             for item in (self.measured, self.initial, self.prediction):
                 item.setData([], [])
-            self.set_note("A recurrent net's ‖∂L/∂hₜ‖ appears here after the first probe.")
+            caption(self, self.empty_note("A recurrent net's ‖∂L/∂hₜ‖ appears after the first "
+                                          "probe."))
             self._table_fn = None
             return
         # The last row with a finite gradient (a diverged step may hold Inf/NaN).
@@ -169,18 +175,26 @@ class RnnGradTimePlot(PlotPanel):
         a = T - max(self.loss_steps, 1)          # last step before the loss reads h_t directly
         ratio = g[0] / g[a] if a >= 0 and g[a] > 0 else math.nan
         self.ratio = ratio
-        notes = [f"Step {step}: ‖∂L/∂h₁‖ / ‖∂L/∂h_{a + 1}‖ = {ratio_text(ratio)}"
-                 f" (how much of the gradient reaches the first input)."]
+        short = [f"Step {step}: ‖∂L/∂h₁‖/‖∂L/∂h_{a + 1}‖ = {ratio_text(ratio)}"]
+        detail = [f"Step {step}: the first input gets {ratio_text(ratio)} of the gradient at "
+                  f"t = {a + 1}, the last step before the loss reads h_t."]
         if a >= 1 and g[0] > 0 and g[a] > 0 and math.isfinite(ratio):
             factor = ratio ** (1.0 / a)
-            rho = f"{fmt(self.rho, 3)} ({self.rho_source})" if math.isfinite(self.rho) else "—"
-            notes.append(f"Measured factor per step back: {fmt(factor, 3)} (geometric mean); "
-                         f"ρ = {rho}.")
-        notes.append(self._applies())
+            short[0] += f"; ×{fmt(factor, 3)} per step back"
+            detail.append(f"Geometric-mean factor per step back: {fmt(factor, 3)}.")
+        if math.isfinite(self.rho):
+            short[0] += f", ρ = {fmt(self.rho, 3)}"
+            detail.append(f"ρ = {fmt(self.rho, 4)} ({self.rho_source}; the gradients of step "
+                          f"{step} go through the W_hh of {max(step - 1, 0)} updates).")
+        short[0] += "."
+        s, d = self._applies()
+        short.append(s)
+        detail.append(d)
         if self.div_step is not None:
-            notes.append(f"The run diverged at step {self.div_step}; showing the last finite "
-                         f"gradients (step {step}).")
-        self.set_note(" ".join(notes))
+            short.append(f"Run diverged at step {self.div_step}; showing step {step}.")
+            detail.append(f"The run diverged at step {self.div_step}; showing the last finite "
+                          f"gradients (step {step}).")
+        caption(self, " ".join(short), " ".join(detail))
         self._table_fn = lambda: (["t", f"grad_t_step_{step}", "grad_t_step_0",
                                    "linear_prediction_rho_pow_T_minus_t"],
                                   np.column_stack([t, g, y0, pred]).tolist())

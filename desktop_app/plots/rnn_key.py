@@ -1,16 +1,19 @@
-"""A legend drawn as one line of coloured text above a plot (never over the data).
+"""A legend as one line of coloured text between a panel's header and its plot.
 
 The recurrent lab's plots fill their whole area (eigenvalues all round the unit circle,
 gradients anchored at the right edge and fanning out to the left), so an in-plot legend always
 hides some of them. Each entry is a glyph in the series' colour (its marker and line style:
-● filled, ○ hollow, ━ solid, ╍ dashed, ┄ dotted) and a name.
+● filled, ○ hollow, ━ solid, ╍ dashed, ┄ dotted) and a name. It is a word-wrapping QLabel,
+not a pyqtgraph LabelItem: a long key wraps instead of widening the plot layout past the
+panel, and the panel's PNG/SVG export includes it.
 """
 
 from __future__ import annotations
 
 import html
 
-import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from desktop_app.theme import Theme
 
@@ -20,27 +23,40 @@ GLYPHS = {"point": "●", "hollow": "○", "solid": "━━", "dash": "╍╍", 
 
 
 def key_html(entries, theme: Theme) -> str:
-    """entries: [(colour, glyph name or text, label)] → HTML for a LabelItem."""
+    """entries: [(colour, glyph name or text, label)] → rich text."""
     parts = []
     for color, glyph, label in entries:
         g = GLYPHS.get(glyph, glyph)
         parts.append(f"<span style='color:{color}'>{g}</span>&nbsp;"
-                     f"<span style='color:{theme.fg}'>{html.escape(label)}</span>")
-    return " &nbsp;&nbsp; ".join(parts)
+                     f"<span style='color:{theme.fg}'>{html.escape(label).replace(' ', '&nbsp;')}</span>")
+    return " &nbsp; ".join(parts)
 
 
 class KeyRow:
-    """A LabelItem in a GraphicsLayout row showing `entries` in the theme's font size."""
+    """A centred, wrapping key line inserted under the header of PlotPanel `panel`."""
 
-    def __init__(self, glw: pg.GraphicsLayoutWidget, row: int, col: int = 0, colspan: int = 1):
-        self.item = glw.addLabel("", row=row, col=col, colspan=colspan)
+    def __init__(self, panel):
+        self.label = QLabel()
+        self.label.setObjectName("plotKey")
+        self.label.setTextFormat(Qt.RichText)
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignCenter)
+        self.label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        panel.layout().insertWidget(1, self.label)
         self.entries: list = []
 
     def set(self, entries, theme: Theme) -> None:
         self.entries = list(entries)
-        self.item.setText(key_html(self.entries, theme), size=f"{theme.tick_pt:g}pt",
-                          color=theme.fg)
+        self.label.setText(f"<span style='font-size:{theme.tick_pt:g}pt'>"
+                           f"{key_html(self.entries, theme)}</span>")
 
     def text(self) -> str:
         """The labels, for tests and screen readers."""
         return " ".join(label for _, _, label in self.entries)
+
+
+def caption(panel, short: str, detail: str = "") -> None:
+    """A short note under the plot (it must fit presentation mode) with the longer
+    explanation as its tooltip."""
+    panel.set_note(short)
+    panel.note.setToolTip(detail or short)

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 
 from desktop_app.plots.base import PlotPanel, new_plot, option_box, set_range, vline
 from desktop_app.plots.clean import finite, finite_xy, fmt, positive, span
-from desktop_app.plots.rnn_key import KeyRow
+from desktop_app.plots.rnn_key import KeyRow, caption
 from desktop_app.theme import TEST_COLOR, TRAIN_COLOR
 
 # Kind → (colour, line style, symbol): Okabe-Ito colours, and style/symbol as a second cue.
@@ -31,17 +31,17 @@ class RnnLossPlot(PlotPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.mode_box = option_box([("this run", "run"), ("RNN vs LSTM vs GRU", "compare")],
+        self.mode_box = option_box([("this run", "run"), ("RNN·LSTM·GRU", "compare")],
                                    "This run's loss, or the comparison of the three kinds of "
                                    "recurrent net on the same task and seed (Compare button)")
         self.mode_box.currentIndexChanged.connect(self._mode_changed)
         self.tools.insertWidget(1, self.mode_box)
-        self.key_row = KeyRow(self.view, 0, 0)
-        self.top = new_plot(self.view, 1, 0, log_y=True)
-        self.bottom = new_plot(self.view, 2, 0)
+        self.key_row = KeyRow(self)
+        self.top = new_plot(self.view, 0, 0, log_y=True)
+        self.bottom = new_plot(self.view, 1, 0)
         self.bottom.setXLink(self.top)
-        self.view.ci.layout.setRowStretchFactor(1, 3)
-        self.view.ci.layout.setRowStretchFactor(2, 2)
+        self.view.ci.layout.setRowStretchFactor(0, 3)
+        self.view.ci.layout.setRowStretchFactor(1, 2)
         self.top.setLabel("left", "loss")
         self.bottom.setLabel("left", "accuracy (%)")
         self.bottom.setLabel("bottom", "training step")
@@ -212,23 +212,28 @@ class RnnLossPlot(PlotPanel):
         evals = np.flatnonzero(np.isfinite(vl))
         if len(evals):
             i = evals[-1]
-            text = f"Step {int(steps[i])}: train loss {fmt(tl[i])} (whole set), test {fmt(vl[i])}"
+            text = f"Step {int(steps[i])}: train {fmt(tl[i])}, test {fmt(vl[i])}"
             if self.classification and np.isfinite(va[i]):
-                text += f"; accuracy train {ta[i]:.1f}%, test {va[i]:.1f}%"
+                text += f" ({ta[i]:.0f}% / {va[i]:.0f}% correct)"
             notes.append(text + ".")
         if math.isfinite(self.baseline_value):
-            notes.append(f"Dashed: {self.baseline_text} = {fmt(self.baseline_value)}.")
+            notes.append(f"No memory: {fmt(self.baseline_value)}.")
         clipped = history.column("clipped")
         # Optimizer steps only: the step-0 probe record carries a clipped flag too (it measures
         # the gradient at initialization but makes no update), which clipped_steps() counts.
         n_clipped = int(np.count_nonzero((clipped > 0) & (steps > 0)))
         if self.clip > 0 or n_clipped:
             n = int(np.count_nonzero(steps > 0))
-            clip = f"‖g‖ clipped to {self.clip:g}" if self.clip > 0 else "clipping now off"
+            clip = f"at ‖g‖ = {self.clip:g}" if self.clip > 0 else "clipping now off"
             notes.append(f"Clipped steps: {n_clipped} of {n} ({clip}).")
         if self.div_step is not None:
             notes.append(f"Diverged at step {self.div_step}.")
-        self.set_note(" ".join(notes))
+        caption(self, " ".join(notes),
+                "Batch: the loss of each step's own batch. Train (whole training set) and test "
+                "are measured every train.eval_every steps. Dashed: the loss of a network "
+                f"without memory — {self.baseline_text}, {fmt(self.baseline_value)}. Clipping "
+                "rescales the gradient to norm ≤ clip before the update; the count is of "
+                "optimizer steps whose gradient was larger.")
         self._table_fn = lambda: (["step", "batch_loss", "train_loss", "test_loss", "train_acc_pct",
                                    "test_acc_pct", "clipped"],
                                   np.column_stack([steps, loss, tl, vl, ta, va, clipped]).tolist())
@@ -261,27 +266,30 @@ class RnnLossPlot(PlotPanel):
             if len(a["steps"]):
                 last = max(last, float(a["steps"][-1]))
             if c.error:
-                parts.append(f"{k.upper()}: failed ({c.error})")
+                parts.append(f"{k.upper()} failed ({c.error})")
             elif c.diverged is not None:
-                parts.append(f"{k.upper()}: diverged at step {c.diverged}")
+                parts.append(f"{k.upper()} diverged at step {c.diverged}")
             elif len(tl):
-                parts.append(f"{k.upper()}: test loss {fmt(tl[-1])} at step {int(a['eval_steps'][-1])}")
+                parts.append(f"{k.upper()} {fmt(tl[-1])} (step {int(a['eval_steps'][-1])})")
             elif not c.done:
-                parts.append(f"{k.upper()}: training…")
+                parts.append(f"{k.upper()} training…")
             acc = {int(s): v for s, v in zip(a["eval_steps"], a["test_acc"], strict=True)}
             test = {int(s): v for s, v in zip(a["eval_steps"], a["test_loss"], strict=True)}
             for s, v in zip(a["steps"], a["loss"], strict=True):
                 cols.append([k, int(s), v, test.get(int(s), math.nan),
                              100 * acc.get(int(s), math.nan)])
         if not self.comparison:
-            self.set_note("Press “Compare RNN · LSTM · GRU” (left) to train the three kinds on "
-                          "this task with this seed, one after the other.")
+            caption(self, "Press “Compare RNN · LSTM · GRU” (left) to train the three kinds on "
+                          "this task with this seed.")
         else:
             state = "Running… " if self.comparison_running else ""
-            base = (f" Dashed: {self.baseline_text} = {fmt(self.baseline_value)}."
+            base = (f" No memory: {fmt(self.baseline_value)}."
                     if math.isfinite(self.baseline_value) else "")
-            self.set_note(state + "; ".join(parts) + "." + base +
-                          (f" {self.compare_note}" if self.compare_note else ""))
+            caption(self, f"{state}Test loss: " + ", ".join(parts) + "." + base,
+                    "Three networks trained one after the other on the same task, seed, "
+                    "initialization and optimizer; only model.kind differs. Lines with markers: "
+                    "test loss every train.eval_every steps; faint: each step's batch loss. "
+                    + self.compare_note)
         self._table_fn = lambda: (header, cols)
         if rerange and ys:
             set_range(self.top, x=(0.0, last), grow_x=1.05, sticky=self.comparison_running)

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 
 from desktop_app.plots.base import PlotPanel, new_plot, option_box
 from desktop_app.plots.clean import finite, finite_xy, fmt
-from desktop_app.plots.rnn_key import KeyRow
+from desktop_app.plots.rnn_key import KeyRow, caption
 from desktop_app.theme import OKABE_ITO
 
 EIG_COLOR = OKABE_ITO[0]      # blue
@@ -34,14 +34,14 @@ class RnnSpectrumPlot(PlotPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.show_box = option_box([("λ and singular values σ", "both"), ("eigenvalues λ only", "eig")],
+        self.show_box = option_box([("λ and σ", "both"), ("λ only", "eig")],
                                    "Show the singular values of W_hh beside its eigenvalues: "
                                    "σ_max = ‖W‖₂ bounds one step's gain, ρ = max|λ| the gain "
                                    "over many steps")
         self.show_box.currentIndexChanged.connect(self._layout_changed)
         self.tools.insertWidget(1, self.show_box)
-        self.key_row = KeyRow(self.view, 0, 0)
-        self.inner = self.view.addLayout(row=1, col=0)
+        self.key_row = KeyRow(self)
+        self.inner = self.view.addLayout(row=0, col=0)
         self.plane = new_plot(self.inner, 0, 0)
         self.plane.setAspectLocked(True)
         self.plane.setLabel("bottom", "Re λ")
@@ -62,7 +62,7 @@ class RnnSpectrumPlot(PlotPanel):
         self.sv_unit = pg.InfiniteLine(pos=1.0, angle=0, movable=False, label="1",
                                        labelOpts={"position": 0.95})
         self.sv_rho = pg.InfiniteLine(pos=1.0, angle=0, movable=False, label="ρ",
-                                      labelOpts={"position": 0.85})
+                                      labelOpts={"position": 0.6})
         for line in (self.sv_unit, self.sv_rho):
             line.setZValue(-5)
             self.sv.addItem(line)
@@ -151,7 +151,7 @@ class RnnSpectrumPlot(PlotPanel):
             self.rho_circle.setData([], [])
             self.sv_points.setData([], [])
             self.sv_initial.setData([], [])
-            self.set_note(self.error or "Waiting for W_hh…")
+            caption(self, self.error or self.empty_note("Waiting for W_hh…"))
             self._table_fn = None
             return
         re, im = finite(spec.real), finite(spec.imag)
@@ -171,14 +171,24 @@ class RnnSpectrumPlot(PlotPanel):
         self.sv_rho.setPos(rho if np.isfinite(rho) else 1.0)
         norm2 = spec.norm2
         where = "inside" if rho < 1 - 1e-9 else "outside" if rho > 1 + 1e-9 else "on"
-        text = (f"{self.label}{self.block_note}: ρ = max|λ| = {fmt(rho, 4)}, {where} the "
-                f"unit circle; ‖W‖₂ = σ_max = {fmt(norm2, 4)}.")
+        text = (f"{self.label}{self.block_note}: ρ = max|λ| = {fmt(rho, 4)} ({where} the unit "
+                f"circle); ‖W‖₂ = σ_max = {fmt(norm2, 4)}")
+        detail = ("Eigenvalues λ of W_hh (points) against the unit circle: along an eigenvector "
+                  "h_t = (Wᵀ)ᵗh_0 changes by |λ| per step, so ρ = max|λ| < 1 means vanishing and "
+                  "> 1 exploding over many steps. The singular values σᵢ bound one step's gain: "
+                  "‖Wᵀv‖ ≤ σ_max‖v‖. ")
         if np.isfinite(norm2) and norm2 > rho * (1 + 1e-3):
-            text += (" The norm bound is not the spectral radius: W_hh is not normal, so "
-                     "‖W‖₂ > ρ (Gaussian W: ≈ 2ρ).")
+            text += " > ρ: the norm bound is not the spectral radius."
+            detail += ("Here W_hh is not normal, so ‖W‖₂ > ρ (a Gaussian W has ‖W‖₂ ≈ 2ρ): "
+                       "single steps can grow a vector even when ρ < 1.")
         else:
-            text += " ‖W‖₂ = ρ here because W_hh is normal (orthogonal); in general ‖W‖₂ ≥ ρ."
-        self.set_note(f"{self.error} {text}" if self.error else text)
+            text += " = ρ (W_hh is normal here)."
+            detail += ("‖W‖₂ = ρ only for a normal W (orthogonal, symmetric); in general "
+                       "‖W‖₂ ≥ ρ: the norm bound is not the spectral radius.")
+        if self.block_note:
+            detail += (" For LSTM/GRU this is the W_hh block feeding the tanh candidate; the "
+                       "initialization gives every gate block the same radius.")
+        caption(self, f"{self.error} {text}" if self.error else text, detail)
         self._table_fn = lambda: (["i", "eig_real", "eig_imag", "abs_eig", "singular_value"],
                                   [[i + 1, a, b, float(np.hypot(a, b)), s] for i, (a, b, s)
                                    in enumerate(zip(spec.real, spec.imag, spec.singular,

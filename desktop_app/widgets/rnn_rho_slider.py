@@ -2,21 +2,22 @@
 
 The positions follow a table whose step shrinks towards ρ = 1 (0.05 far away, 0.002 next to
 1), so the interesting region around the unit circle gets most of the slider's travel. The
-leftmost position means 0 = "the scheme's own radius" (init.spectral_radius = 0: no rescaling).
+leftmost position, "off", means 0: the scheme's own radius (init.spectral_radius = 0, no
+rescaling).
 """
 
 from __future__ import annotations
 
 import bisect
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QSlider, QWidget
 
 # (from, to, step): the table's segments, finer towards 1.
 SEGMENTS = ((0.1, 0.5, 0.05), (0.5, 0.8, 0.02), (0.8, 0.95, 0.01), (0.95, 1.05, 0.002),
             (1.05, 1.2, 0.01), (1.2, 1.5, 0.02), (1.5, 2.0, 0.05), (2.0, 3.0, 0.1))
-OFF_TEXT = "scheme's"
+OFF_TEXT = "off"
 
 
 def rho_values() -> list[float]:
@@ -42,7 +43,7 @@ class RhoSlider(QWidget):
         self.slider.setAccessibleName("Spectral radius")
         self.edit = QLineEdit()
         self.edit.setValidator(QDoubleValidator(0.0, 10.0, 4))
-        self.edit.setFixedWidth(self.fontMetrics().horizontalAdvance(OFF_TEXT + "00") + 10)
+        self._fit_edit()
         self.edit.setAlignment(Qt.AlignRight)
         self.edit.setAccessibleName("Spectral radius value")
         lay = QHBoxLayout(self)
@@ -52,6 +53,14 @@ class RhoSlider(QWidget):
         self.slider.valueChanged.connect(self._slid)
         self.edit.editingFinished.connect(self._typed)
         self._show(self._value)
+
+    def _fit_edit(self) -> None:
+        self.edit.setFixedWidth(self.edit.fontMetrics().horizontalAdvance("0.0000") + 16)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:     # presentation mode: the box grows with the font
+            self._fit_edit()
 
     def position_of(self, v: float) -> int:
         """Index of the table value nearest to v (0 for v ≤ 0)."""
@@ -63,7 +72,8 @@ class RhoSlider(QWidget):
 
     def _show(self, v: float) -> None:
         self.edit.setText(OFF_TEXT if v <= 0 else f"{v:.4g}")
-        self.edit.setToolTip("0 = keep the scheme's own radius" if v <= 0 else f"ρ = {v:g}")
+        self.edit.setToolTip("off: W_hh keeps the scheme's own radius (init.spectral_radius = 0)"
+                             if v <= 0 else f"ρ = {v:g}")
 
     def _slid(self, pos: int) -> None:
         self._value = self.values[pos]

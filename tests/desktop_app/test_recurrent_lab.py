@@ -183,7 +183,7 @@ def test_lstm_gates_heatmap_and_open_versus_default_forget_gate(open_lab, qtbot)
     assert img.shape == (60, 16) and np.all((img > 0) & (img < 1))
     assert img.mean() > 0.9                                    # σ(3) ≈ 0.95: open
     assert len(lab.gates.mean.getData()[0]) == 1
-    assert "forget gate" in lab.gates.title_label.text()
+    assert "Forget gate" in lab.gates.title_label.text()
     assert not lab.grad_time.prediction.isVisible()           # no ρ^(T−t) for gated units
     assert "gates change it" in lab.grad_time.note.text()
     open_ratio = lab.grad_time.ratio
