@@ -19,11 +19,9 @@ from core.config import ExperimentConfig
 from core.errors import ConfigError, SessionError
 from core.sessions import optim_state
 from core.sessions.archive import READ_ERRORS, Reader, write_atomic, write_json, write_npz
+from core.sessions.manifest import FORMAT_NAME, FORMAT_VERSION, check_manifest
 from core.training.history import History
 
-FORMAT_NAME = "gradlab-session"
-FORMAT_VERSION = 1
-EXTENSION = ".gradlab"
 MEMBERS = ("manifest.json", "config.json", "weights.npz", "optimizer.json", "optimizer.npz",
            "history.npz", "rng.npz", "meta.json")
 
@@ -101,7 +99,7 @@ def load_session(path: str | os.PathLike) -> SessionData:
         raise SessionError(f"cannot open session {path!r}: {e}") from None
     with zf:
         r = Reader(zf, path)
-        _check_manifest(r)
+        check_manifest(r)
         missing = [m for m in MEMBERS if m not in r.names]
         if missing:
             raise r.fail(f"member {missing[0]} is missing (the file is incomplete or damaged)")
@@ -125,21 +123,6 @@ def load_session(path: str | os.PathLike) -> SessionData:
             raise r.fail("meta.json is not a JSON object")
         return SessionData(config=config, model_state=weights, optim_state=optim,
                            history=history, rng_state=r.npz("rng.npz"), meta=meta)
-
-
-def _check_manifest(r: Reader) -> None:
-    if "manifest.json" not in r.names:
-        raise r.fail("not a GradLab session (a zip without manifest.json)")
-    m = r.json("manifest.json")
-    if not isinstance(m, dict) or m.get("format") != FORMAT_NAME:
-        raise r.fail(f"not a GradLab session (manifest format is "
-                     f"{m.get('format') if isinstance(m, dict) else m!r}, not {FORMAT_NAME!r})")
-    v = m.get("format_version")
-    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-        raise r.fail(f"manifest format_version {v!r} is not a valid version")
-    if v > FORMAT_VERSION:
-        raise r.fail(f"written by a newer GradLab (format version {v}; this version reads up to "
-                     f"{FORMAT_VERSION}); update GradLab to open it")
 
 
 def _tensor(t, what: str) -> np.ndarray:

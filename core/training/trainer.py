@@ -119,6 +119,8 @@ class Trainer:
         y = self.y_train[:PROBE_LIMIT] if y is None else y
         rec = self._measure(x, y, self.step_count, probe=True, update=False)
         self.optimizer.zero_grad(set_to_none=True)
+        if rec.divergence is not None:  # overflow at initialization: no step can follow
+            self.diverged = rec.divergence
         return rec
 
     @torch.no_grad()

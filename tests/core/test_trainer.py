@@ -183,3 +183,13 @@ def test_copy_task_accuracy_with_one_symbol_counts_per_example():
     out[torch.arange(4), torch.tensor([0, 1, 2, 3])] = 1.0
     y = torch.tensor([[0], [1], [2], [0]])
     assert tr._accuracy(out, y) == 0.75
+
+
+def test_overflow_at_initialization_ends_the_run_at_the_probe():
+    cfg = config_from_partial({"model": {"depth": 60, "width": 32, "activation": "linear"},
+                               "init": {"scheme": "normal", "scale": 8.0}})
+    tr = Trainer(cfg)
+    rec = tr.probe()
+    assert not rec.finite and tr.diverged is rec.divergence and rec.divergence.step == 0
+    with pytest.raises(RuntimeError):
+        tr.step()
