@@ -32,6 +32,7 @@ from desktop_app.workers.landscape_worker import LandscapeRequest, LandscapeSett
 from desktop_app.workers.messages import Task
 
 SNAPSHOT_INTERVAL = 0.1   # s between weight copies from the training thread (the path's spacing)
+SNAPSHOT_RATE = 20e6      # … and at most this many bytes of weights per second (large nets)
 LIVE_INTERVAL = 0.2       # s at least between live landscape requests
 DUTY = 0.8                # while training the worker computes at most this share of the time
 SETTLE_S = 120.0          # screenshots wait at most this long for the newest landscape
@@ -79,6 +80,13 @@ LESSON_TEXT = (
     "the same net with residual connections, a saddle at zero initialization (choose "
     "<i>Hessian</i> directions), and a sharp full-batch minimum against a flat small-batch "
     "one.</p>")
+
+
+def snapshot_interval(cfg: ExperimentConfig) -> float:
+    """Seconds between weight copies: SNAPSHOT_INTERVAL, longer for nets whose copy is big."""
+    m = cfg.model
+    params = m.depth * m.width * (m.width + 1) + 16 * m.width
+    return max(SNAPSHOT_INTERVAL, 4 * params / SNAPSHOT_RATE)
 
 
 class LandscapeLab(Lab):
@@ -152,8 +160,8 @@ class LandscapeLab(Lab):
         grid.addWidget(self.lesson, 2, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
-        grid.setRowStretch(0, 3)
-        grid.setRowStretch(1, 2)
+        grid.setRowStretch(0, 3)      # the readout (row 1) keeps the height of its content
+        grid.setRowStretch(1, 0)
         grid.setRowStretch(2, 2)
         return w
 
@@ -162,7 +170,7 @@ class LandscapeLab(Lab):
 
     def tasks(self) -> list:
         return [Task("landscape", snapshot_task_fn(self.settings.subset),
-                     min_interval=SNAPSHOT_INTERVAL, max_share=0.1)]
+                     min_interval=snapshot_interval(self.state.config), max_share=0.1)]
 
     def accepts(self, cfg: ExperimentConfig) -> bool:
         return cfg.model.kind == "mlp"
@@ -187,6 +195,8 @@ class LandscapeLab(Lab):
             self.worker.cancel()
             self._busy_rid = 0
         self.readout.clear()
+        if self.isVisible():
+            self.controller.set_tasks(self.tasks())    # the weight copies' rate fits the net
 
     def on_task(self, name, payload) -> None:
         if name != "landscape" or payload is None:
@@ -293,12 +303,15 @@ class LandscapeLab(Lab):
             self.landscape_controls.show_settings(self.settings)
             self._last_key = (self._info.gen, frame.step, self.settings, self.epoch)
         self.map.show_progress(None)
+        self.map.message = ""
         self.map.set_frame(frame)
         self.slice.set_frame(frame)
         if frame.curvature is not None:
             self.readout.set_report(frame.curvature)
         elif not self.settings.curvature:
             self.readout.clear("Curvature readout is off (tick it in the Landscape controls).")
+        elif frame.curvature_note:
+            self.readout.clear(frame.curvature_note)
         self._maybe_request()
 
     def _on_curvature(self, rid: int, report) -> None:
@@ -318,6 +331,8 @@ class LandscapeLab(Lab):
     def _on_progress(self, rid: int, fraction: float, text: str) -> None:
         if self._current(rid):
             self.map.show_progress(fraction, text)
+            if fraction == 0.0:
+                self.map.set_message(f"Computing: {text}.")
 
     # ---- waiting, closing, export --------------------------------------------------------------
     def _settled(self) -> bool:

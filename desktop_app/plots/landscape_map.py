@@ -23,7 +23,7 @@ def bar_label(log: bool) -> str:
     return "log₁₀ loss (nats)" if log else "loss (nats)"
 
 
-def legend_below(view: pg.GraphicsLayoutWidget, theme, columns: int = 3) -> pg.LegendItem:
+def legend_below(view: pg.GraphicsLayoutWidget, theme, columns: int = 2) -> pg.LegendItem:
     """A legend in its own row under the plot (it covers none of the data)."""
     leg = pg.LegendItem(offset=None, colCount=columns, verSpacing=-6, horSpacing=14,
                         labelTextSize=f"{theme.tick_pt:g}pt")
@@ -124,7 +124,9 @@ class LandscapeMapPlot(PlotPanel):
         line = pg.PlotDataItem([], [], pen=pg.mkPen("#9aa0a6", width=2))
         self.leg.addItem(line, "contour lines")
         self.leg.addItem(self.path, "training path (projected)")
+        self.leg.addItem(self.start, "start of the path")
         self.leg.addItem(self.current, "current weights θ")
+        self.leg.setColumnCount(2 if t.presentation else 4)
         style_legend(self.leg, t)
 
     # ---- data ----------------------------------------------------------------------------
@@ -249,8 +251,8 @@ class LandscapeMapPlot(PlotPanel):
                 f"{f.seconds:.2f} s.")
             off = f.off_plane
             if off > 0.5 and f.kind != "pca":
-                parts.append(f"The path lies mostly off this plane ({off:.0%} of its distance "
-                             "from θ is perpendicular to it): choose PCA directions to see it.")
+                parts.append(f"The path lies off this plane ({off:.0%} of its distance from θ "
+                             "is perpendicular to it): PCA directions show it.")
             if "explained_variance" in f.info:
                 ev = f.info["explained_variance"]
                 parts.append(f"PCA plane: {sum(ev):.0%} of the path's variance.")
@@ -259,6 +261,11 @@ class LandscapeMapPlot(PlotPanel):
             parts.insert(0, self.message)
         if self.surface_note and self.mode == "2d":
             parts.append(self.surface_note)
+        if self.mode == "3d" and f is not None:
+            lo, hi = f.levels["log" if self.log else "linear"]
+            unit = "log₁₀ loss" if self.log else "loss"
+            parts.append(f"3-D: height and colour show the {unit} from {fmt(lo)} (floor) to "
+                         f"{fmt(hi)} (top); the path is drawn on the floor; drag to turn.")
         self.set_note(" ".join(parts))
 
     # ---- export --------------------------------------------------------------------------

@@ -30,13 +30,14 @@ class LandscapeSlicePlot(PlotPanel):
         self.log = False
         self.plot = new_plot(self.view, log_y=True)
         self.plot.setLogMode(False, False)     # the log axis only labels when log is on
-        self.plot.setLabel("bottom", "α or β (distance along the direction)")
+        self.plot.setLabel("bottom", "α along δ, β along η")
         self.plot.setLabel("left", "loss (nats)")
-        self.leg = legend_below(self.view, theme, columns=2)
+        self.leg = legend_below(self.view, theme, columns=3)
         self.curves = []
         self.here = pg.InfiniteLine(angle=90, movable=False)
         self.plot.addItem(self.here)
-        self.centre = pg.ScatterPlotItem(symbol="star", size=16)
+        # A PlotDataItem (not a ScatterPlotItem): it follows the log y axis like the curves.
+        self.centre = pg.PlotDataItem([], [], pen=None, symbol="star", symbolSize=16)
         self.centre.setZValue(10)
         self.plot.addItem(self.centre)
 
@@ -46,9 +47,9 @@ class LandscapeSlicePlot(PlotPanel):
     def apply_theme(self, theme):
         super().apply_theme(theme)
         self.here.setPen(pg.mkPen(theme.muted, width=1, style=Qt.DotLine))
-        self.centre.setPen(pg.mkPen(theme.ink, width=1.5))
-        self.centre.setBrush(pg.mkBrush(theme.bg))
-        self.centre.setSize(theme.symbol_size * 3)
+        self.centre.setSymbolPen(pg.mkPen(theme.ink, width=1.5))
+        self.centre.setSymbolBrush(pg.mkBrush(theme.bg))
+        self.centre.setSymbolSize(theme.symbol_size * 3)
         self._restyle()
 
     def new_run(self, info, history):
@@ -56,7 +57,7 @@ class LandscapeSlicePlot(PlotPanel):
         self.frame = None
         for c in self.curves:
             c.setData([], [])
-        self.centre.setData([])
+        self.centre.setData([], [])
         self._table_fn = None
 
     def records_added(self, history, records) -> None:
@@ -76,11 +77,12 @@ class LandscapeSlicePlot(PlotPanel):
         w = self.theme.pen_width
         for c in self.curves:
             label = c.opts.get("name") or ""
-            style = Qt.DashLine if "η" in label else Qt.SolidLine
+            style = Qt.DashLine if label.endswith("η") else Qt.SolidLine
             train = label.startswith("train")
             # Test under train and wider: where the two coincide both stay visible.
-            c.setPen(pg.mkPen(_color(label), width=w if train else w + 3, style=style))
+            c.setPen(pg.mkPen(_color(label), width=w if train else w + 2, style=style))
             c.setZValue(2 if train else 1)
+        self.leg.setColumnCount(2 if self.theme.presentation else 3)
         style_legend(self.leg, self.theme)
 
     def _curves_for(self, labels: list[str]) -> None:
@@ -109,15 +111,18 @@ class LandscapeSlicePlot(PlotPanel):
             c.setData(np.asarray(x)[keep], y[keep])
             ys.append(y)
         centre = clean([f.centre_loss])
-        self.centre.setData([0.0], list(centre) if np.isfinite(centre[0]) else [])
+        if np.isfinite(centre[0]):
+            self.centre.setData([0.0], [float(centre[0])])
+        else:
+            self.centre.setData([], [])
         a = f.alphas
         set_range(self.plot, x=(float(min(a[0], f.betas[0])), float(max(a[-1], f.betas[-1]))),
                   sticky=False)
         yr = span(np.concatenate(ys + [centre]), log=self.log, pad=0.1)
         if yr:
             set_range(self.plot, y=yr, sticky=False)
-        self.set_note("Solid: along δ (α); dashed: along η (β); ★ the current weights. "
-                      "A curve bending down through θ means negative curvature (a saddle).")
+        self.set_note("★ the current weights. A curve bending down through ★: negative "
+                      "curvature (a saddle).")
         header = ["step_along_direction"] + labels
         cols = [np.asarray(f.lines[label][1]) for label in labels]
         n = min(len(a), *(len(c) for c in cols))

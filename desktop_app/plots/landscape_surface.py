@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from desktop_app.theme import Theme
 
 NO_GL_PLATFORMS = ("offscreen", "minimal", "minimalegl", "vnc")
-HEIGHT = 1.2          # the surface's height relative to its half-width
+HEIGHT = 1.0          # the surface's height relative to its half-width
 
 
 def gl_unavailable_reason() -> str | None:
@@ -53,7 +53,10 @@ class SurfaceView(QWidget):
         import pyqtgraph.opengl as gl
 
         self.gl = gl.GLViewWidget()
-        self.gl.setCameraPosition(distance=4.2, elevation=28, azimuth=-60)
+        from PySide6.QtGui import QVector3D
+
+        self.gl.setCameraPosition(pos=QVector3D(0, 0, HEIGHT / 2), distance=5.0, elevation=28,
+                                  azimuth=-60)
         self.surface = gl.GLSurfacePlotItem(computeNormals=False, smooth=False)
         self.gl.addItem(self.surface)
         self.grid = gl.GLGridItem()
@@ -68,7 +71,8 @@ class SurfaceView(QWidget):
                                       width=2, antialias=False)
         self.gl.addItem(self.path)
         self.labels = [gl.GLTextItem(pos=p, text=t) for p, t in
-                       (((1.15, 0, 0), "α"), ((0, 1.15, 0), "β"), ((0, 0, HEIGHT + 0.1), "loss"))]
+                       (((1.2, -1.0, 0), "α"), ((-1.0, 1.2, 0), "β"),
+                        ((-1.0, -1.0, HEIGHT), "loss"))]
         for item in self.labels:
             self.gl.addItem(item)
         lay = QVBoxLayout(self)

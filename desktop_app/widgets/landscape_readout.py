@@ -9,7 +9,15 @@ import math
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.plots.clean import fmt
 from desktop_app.theme import Theme
@@ -66,14 +74,25 @@ class CurvatureReadout(QFrame):
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.RichText)
         self.message.setAlignment(Qt.AlignTop | Qt.AlignLeft)
-        self.message.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.MinimumExpanding)
-        lay = QVBoxLayout(self)
+        self.message.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
+        body = QWidget()
+        lay = QVBoxLayout(body)
         lay.setContentsMargins(10, 6, 10, 6)
         lay.setSpacing(4)
         lay.addWidget(self.heading)
         lay.addLayout(grid)
         lay.addWidget(self.status)
         lay.addWidget(self.message, 1)
+        # Scrolls rather than overlaps when a projector's large fonts leave too little height.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        self.scroll = scroll
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self.apply_theme(theme)
 
     @property
@@ -92,6 +111,7 @@ class CurvatureReadout(QFrame):
             v.setFont(mono)
         self.message.setStyleSheet(f"color: {theme.fg};")
         self._style_status()
+        self.updateGeometry()
 
     def _style_status(self) -> None:
         t = self.theme
@@ -136,7 +156,23 @@ class CurvatureReadout(QFrame):
         notes = "".join(f"<br><i>{html.escape(n)}</i>" for n in r.notes)
         self.message.setText(f"Step {r.step}: {html.escape(r.message)}.{extra}{notes}")
         self._style_status()
+        self.updateGeometry()
+
+    def sizeHint(self):  # noqa: N802 (Qt's name)
+        """As tall as its content."""
+        hint = super().sizeHint()
+        hint.setHeight(self.scroll.widget().sizeHint().height() + 4)
+        return hint
+
+    def minimumSizeHint(self):  # noqa: N802 (Qt's name)
+        """The numbers and the status always show; the message may scroll."""
+        hint = super().minimumSizeHint()
+        body = self.scroll.widget().layout()
+        need = sum(body.itemAt(i).sizeHint().height() for i in range(body.count() - 1))
+        hint.setHeight(need + body.spacing() * (body.count() - 1) + 16)
+        return hint
 
 
 def _ok(x) -> bool:
     return x is not None and isinstance(x, (int, float)) and math.isfinite(x)
+

@@ -13,9 +13,12 @@ trains). Stop with `stop()`: it cancels, interrupts and waits (PITFALLS: no quit
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import math
+import os
+import sys
 import threading
 import time
 import traceback
@@ -34,6 +37,9 @@ CONTOUR_LEVELS = 10
 HUTCHINSON_SAMPLES = 16
 PROGRESS_MIN_S = 0.3       # grids expected to take longer show a progress bar
 PROGRESS_EVERY_S = 0.1
+CURVATURE_MEMORY = 256 * 2**20   # Lanczos keeps every step's vector: steps × n × 8 bytes
+MIN_LANCZOS = 12
+NICE = 4                   # like the training process: the GUI thread first when cores are short
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,7 @@ class LandscapeFrame:
     result: Any = None            # LandscapeResult (a private copy) for the NPZ export
     dir_step: int = 0             # step at which the directions were made
     curvature: Any = None         # CurvatureReport of the same request, if computed
+    curvature_note: str = ""      # why there is none (when asked for)
 
 
 @dataclass
@@ -160,6 +167,7 @@ class LandscapeWorker(QThread):
     def run(self) -> None:
         import torch
 
+        _lower_thread_priority()
         torch.set_num_threads(1)
         torch.set_flush_denormal(True)
         while not self.isInterruptionRequested():
@@ -270,13 +278,21 @@ class LandscapeWorker(QThread):
             return
         steps, snaps = self._trajectory(req, problem.space.numel)
         d = self._directions(req, problem, snaps)
-        report = None
+        report, curvature_note = None, ""
         if st.curvature:
-            report = curvature_report(problem, k=3, split="train",
-                                      hutchinson_samples=HUTCHINSON_SAMPLES, should_stop=stale)
-            if stale():
-                return
-            self.curvature_ready.emit(rid, report)
+            n = problem.space.numel
+            lanczos = min(n, 80, CURVATURE_MEMORY // (8 * n))
+            if lanczos >= min(n, MIN_LANCZOS):
+                report = curvature_report(problem, k=3, split="train", steps=lanczos,
+                                          hutchinson_samples=HUTCHINSON_SAMPLES,
+                                          should_stop=stale)
+                if stale():
+                    return
+                self.curvature_ready.emit(rid, report)
+            else:
+                curvature_note = (f"No curvature readout: the network has {n:,} parameters, too "
+                                  "many for live Lanczos iterations here (fewer layers or units "
+                                  "bring it back).")
         span = d.scale * st.span
         job = LandscapeJob(problem, d.dirs, grid=st.resolution, span=span, splits=(st.split,))
         est = job.estimate(self._rate.get(job.path))
@@ -295,15 +311,15 @@ class LandscapeWorker(QThread):
             self._rate[res.path] = max(res.flops / res.seconds, 1e6)
         grid = res.losses[st.split]
         c = len(res.alphas) // 2
-        lines = {f"{st.split}, along δ (α)": (res.alphas, grid[:, c]),
-                 f"{st.split}, along η (β)": (res.betas, grid[c, :])}
+        lines = {f"{st.split}, along δ": (res.alphas, grid[:, c]),
+                 f"{st.split}, along η": (res.betas, grid[c, :])}
         other = "test" if st.split == "train" else "train"
         line_dirs = Directions(d.dirs.kind, d.dirs.vectors[:1], d.dirs.space, d.dirs.info)
         line = LandscapeJob(problem, line_dirs, grid=st.resolution, span=span, splits=(other,))
         for _ in line.run():
             if stale():
                 return
-        lines[f"{other}, along δ (α)"] = (line.result.alphas, line.result.losses[other])
+        lines[f"{other}, along δ"] = (line.result.alphas, line.result.losses[other])
         notes = list(res.notes) + list(d.notes)
         coords = np.zeros((0, 2))
         dist = np.zeros(0)
@@ -338,9 +354,17 @@ class LandscapeWorker(QThread):
             traj_distance=np.asarray(dist, np.float64), off_plane=off, scale=d.scale, span=span,
             info=_plain(d.dirs.info), notes=tuple(dict.fromkeys(notes)),
             seconds=time.perf_counter() - t0, path=res.path, estimate=est.describe(),
-            result=export, dir_step=d.step, curvature=report)
+            result=export, dir_step=d.step, curvature=report, curvature_note=curvature_note)
         if not stale():
             self.frame_ready.emit(rid, frame)
+
+
+def _lower_thread_priority() -> None:
+    """When cores are short the GUI thread goes first (Linux: nice is per thread; Qt's thread
+    priorities do nothing under the default scheduler)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
 
 
 # ---- numpy helpers (no Qt, no torch) ---------------------------------------------------

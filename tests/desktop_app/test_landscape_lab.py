@@ -194,3 +194,13 @@ def test_trajectory_buffer_is_bounded_and_ends_at_the_newest_point():
     assert list(steps) == sorted(steps) and rows[-1][0] == 99.0
     buf.add(5, np.zeros(4, np.float32))          # another network: a new path
     assert buf.view()[0] == (5,)
+
+
+def test_weight_copies_slow_down_for_large_nets():
+    from core.config import ExperimentConfig
+    from desktop_app.labs.landscape_lab import SNAPSHOT_INTERVAL, snapshot_interval
+
+    cfg = ExperimentConfig()
+    assert snapshot_interval(cfg) == SNAPSHOT_INTERVAL
+    big = cfg.with_value("model.depth", 60).with_value("model.width", 512)
+    assert snapshot_interval(big) > 1.0          # ≤ 20 MB of weights per second

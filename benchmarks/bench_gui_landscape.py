@@ -1,0 +1,153 @@
+"""Live landscape refresh rate while the default deep net trains at full speed in the app.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui_landscape.py [--seconds 15]
+
+Two phases on the same machine, in one run, each with the app's default worker (a training
+process) and the default model:
+1. baseline: the Deep network lab shown (no landscape work);
+2. the Landscape lab shown with its defaults (41 × 41 grid, filter directions, 256 examples,
+   curvature readout on), live while training.
+Reports landscapes shown per second (the refresh rate), seconds per landscape, how many steps
+old a landscape is when it appears, training steps/s against the baseline (ratio), GUI frames
+per second and event-loop latency (lateness of a 10 ms timer, p50/p99). Target (issue 4):
+≥ 1 landscape per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("GRADLAB_SETTINGS",
+                      os.path.join(os.path.dirname(__file__), ".bench_settings.ini"))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=15.0, help="measured seconds per phase")
+    ap.add_argument("--warmup", type=float, default=3.0)
+    ap.add_argument("--resolution", type=int, default=41)
+    ap.add_argument("--no-curvature", action="store_true")
+    ap.add_argument("--worker", choices=("process", "thread"), default=None)
+    ap.add_argument("--threads", type=int, default=None)
+    args = ap.parse_args()
+
+    import numpy as np
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    import desktop_app  # noqa: F401
+    from core.config import ExperimentConfig
+
+    app = QApplication.instance() or QApplication([])
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(antialias=False, imageAxisOrder="col-major")
+    from desktop_app.main_window import MainWindow
+    from desktop_app.settings import Preferences
+    from desktop_app.state import ExperimentState
+    from desktop_app.theme import Theme
+
+    cfg = ExperimentConfig()
+    win = MainWindow(ExperimentState(cfg), Preferences(), Theme(), threads=args.threads,
+                     backend=args.worker)
+    win.resize(1600, 980)
+    win.show()
+    win.start()
+    c = win.controller
+    lab = win.labs["landscape"]
+    t0 = time.monotonic()
+    while c.info is None and time.monotonic() - t0 < 120:
+        app.processEvents()
+        time.sleep(0.01)
+
+    clock = QElapsedTimer()
+    lateness: list[float] = []
+    probe_state = {"due": 0.0, "on": False}
+    probe = QTimer(singleShot=True, interval=10)
+    probe.setTimerType(Qt.PreciseTimer)
+
+    def tick():
+        now = clock.nsecsElapsed() / 1e6
+        if probe_state["on"]:
+            lateness.append(max(0.0, now - probe_state["due"]))
+        probe_state["due"] = now + 10.0
+        probe.start()
+
+    probe.timeout.connect(tick)
+    clock.start()
+    probe_state["due"] = 10.0
+    probe.start()
+
+    ages: list[int] = []
+    seconds: list[float] = []
+
+    def on_frame(rid, frame):
+        if probe_state["on"] and rid == lab.worker.latest:
+            last = c.history.last
+            ages.append((last.step if last is not None else 0) - frame.step)
+            seconds.append(frame.seconds)
+
+    lab.worker.frame_ready.connect(on_frame)
+
+    def run_for(s: float) -> None:
+        end = time.monotonic() + s
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.002)
+
+    def phase(name: str) -> dict:
+        win.show_lab(name)
+        c.play()
+        run_for(args.warmup)
+        lateness.clear()
+        ages.clear()
+        seconds.clear()
+        probe_state["on"] = True
+        s0, f0, shown0, t = c.step_count, win.frames, lab.shown, time.monotonic()
+        run_for(args.seconds)
+        dt = time.monotonic() - t
+        out = {"steps": (c.step_count - s0) / dt, "fps": (win.frames - f0) / dt,
+               "landscapes": (lab.shown - shown0) / dt, "lat": np.array(lateness),
+               "ages": list(ages), "seconds": list(seconds)}
+        probe_state["on"] = False
+        c.pause()
+        run_for(0.5)
+        return out
+
+    base = phase("deep")
+    lab.set_settings(resolution=args.resolution, curvature=not args.no_curvature)
+    live = phase("landscape")
+    win.close()
+    app.processEvents()
+
+    info = c.info
+    m = cfg.model
+    print(f"model: depth {m.depth}, width {m.width}, {m.activation}; data {cfg.data.name} "
+          f"({cfg.data.n_train} train); worker {c.thread.backend}, device "
+          f"{info.device if info else '?'}, {os.cpu_count()} CPU cores; "
+          f"{args.seconds:.0f} s measured per phase")
+    print(f"landscape: {args.resolution} × {args.resolution} grid, {lab.settings.subset} examples, "
+          f"{lab.settings.kind} directions, curvature {'off' if args.no_curvature else 'on'}")
+    s = np.array(live["seconds"]) if live["seconds"] else np.array([np.nan])
+    print(f"refresh rate         {live['landscapes']:6.2f} landscapes/s while training "
+          f"(target ≥ 1)")
+    print(f"time per landscape   {np.median(s):6.3f} s median, {np.max(s):.3f} s max "
+          "(worker: problem, curvature, grid, slices, contours)")
+    if live["ages"]:
+        print(f"landscape age        {np.median(live['ages']):6.0f} steps median when shown")
+    for name, r in (("deep lab (baseline)", base), ("landscape lab", live)):
+        lat = r["lat"] if len(r["lat"]) else np.array([np.nan])
+        print(f"{name:21s} training {r['steps']:7.1f} steps/s, GUI {r['fps']:5.1f} fps, "
+              f"latency p50 {np.percentile(lat, 50):.1f} ms, p99 {np.percentile(lat, 99):.1f} ms")
+    print(f"training speed ratio {live['steps'] / max(base['steps'], 1e-9):6.2f} "
+          "(landscape lab / deep lab)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
