@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import (
@@ -25,7 +26,9 @@ from PySide6.QtWidgets import (
 from desktop_app.widgets.rnn_compare_run import child_main, comparison_configs, run_comparison
 
 RELAY_POLL = 0.05
-CHILD_JOIN = 1.0
+CANCEL_GRACE = 0.5   # seconds a cancelled child gets to report before it is terminated
+CHILD_JOIN = 0.3     # seconds a child that has reported its end gets to exit (torch's teardown
+                     # takes ~1 s; it has nothing left to save, so it is terminated after this)
 DEFAULT_STEPS = 300
 
 
@@ -75,10 +78,15 @@ class CompareThread(QThread):
             child.start()
         send.close()
         ended = False
+        deadline = None
         try:
             while not ended:
                 if self._cancelled():
                     self._mp_cancel.set()
+                    # It stops at its next step; one still importing torch is not waited for.
+                    deadline = deadline or time.monotonic() + CANCEL_GRACE
+                    if time.monotonic() > deadline:
+                        break
                 if recv.poll(RELAY_POLL):
                     kind, payload = recv.recv()
                     self.event.emit(kind, payload)

@@ -5,6 +5,7 @@ RNN vs LSTM vs GRU comparison (and its Cancel), divergence, and a clean close.""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -155,6 +156,21 @@ def test_short_run_fills_the_plots_and_the_linear_prediction_is_rho_power(open_l
     assert np.array_equal(x, np.arange(2, T + 1)) and np.all(y > 0)
 
 
+def test_every_plot_exports_png_svg_and_csv(open_lab, qtbot, tmp_path):
+    from desktop_app.plots.export import export_panel
+
+    win, lab = open_lab(rnn_config(**{"model.kind": "gru", "init.spectral_radius": 1.0}))
+    qtbot.waitUntil(lambda: lab.gates.gates is not None and lab.spectrum.spec is not None,
+                    timeout=10000)
+    redraw(win, lab)
+    for p in lab.panels():
+        paths = export_panel(p, str(tmp_path / p.key))
+        assert [path.rsplit(".", 1)[1] for path in paths] == ["png", "svg", "csv"]
+        lines = Path(paths[2]).read_text(encoding="utf-8").splitlines()
+        assert len(lines) >= 2 and lines[0], p.key
+    assert "Update gate" in lab.gates.title_label.text()
+
+
 def test_copy_task_shows_accuracy_and_clipped_steps(open_lab, qtbot):
     cfg = rnn_config(**{"model.activation": "tanh", "data.name": "copy", "data.copy_symbols": 2,
                         "optim.clip_norm": 0.01})
@@ -203,11 +219,11 @@ def test_training_opens_the_forget_gate_on_a_delay_task(open_lab, qtbot):
                         "data.n_train": 256, "train.eval_every": 1000})
     win, lab = open_lab(cfg)
     c = win.controller
-    c.step(150)
-    qtbot.waitUntil(lambda: c.step_count == 150, timeout=30000)
+    c.step(100)
+    qtbot.waitUntil(lambda: c.step_count == 100, timeout=30000)
     redraw(win, lab)
     _, mean_f = lab.gates.mean.getData()
-    assert len(mean_f) == 151
+    assert len(mean_f) == 101
     assert 0.4 < mean_f[:5].mean() < 0.6 and mean_f[-10:].mean() > mean_f[:5].mean() + 0.1
 
 
