@@ -51,6 +51,8 @@ def test_spec_collects_every_lazily_imported_module():
         assert (ROOT / "core" / "cli" / f"{name}.py").is_file()
     assert "session_cmd" in COMMAND_MODULES
     assert 'copy_metadata("gradlab")' in SPEC
+    # TorchScript (torch.func's jvp decompositions) needs the source of stdlib enum.py.
+    assert 'datas += [(_enum.__file__, ".")]' in SPEC
 
 
 def test_spec_drops_tests_and_headers_but_keeps_what_import_torch_needs():
