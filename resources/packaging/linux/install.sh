@@ -20,7 +20,7 @@ cp -a "$HERE/gradlab/." "$PREFIX/"
 ln -sf "$PREFIX/gradlab" "$BIN/gradlab"
 cp "$HERE/gradlab.png" "$DATA/icons/hicolor/256x256/apps/gradlab.png"
 cp "$HERE/gradlab.svg" "$DATA/icons/hicolor/scalable/apps/gradlab.svg"
-sed "s|^Exec=.*|Exec=\"$PREFIX/gradlab\" %f|" "$HERE/gradlab.desktop" \
+sed "s|^Exec=.*|Exec=\"$PREFIX/gradlab\"|" "$HERE/gradlab.desktop" \
     > "$DATA/applications/gradlab.desktop"
 command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$DATA/applications" || true
 command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q -t "$DATA/icons/hicolor" || true
