@@ -54,6 +54,8 @@ class RnnGatePlot(PlotPanel):
         self.view.ci.layout.setRowStretchFactor(0, 3)
         self.view.ci.layout.setRowStretchFactor(1, 2)
         self.mean = self.bottom.plot([], [])
+        self.pct_hi = self.bottom.plot([], [])     # 90th percentile of the gate (sampled)
+        self.pct_lo = self.bottom.plot([], [])     # 10th
         self.rho_curve = self.bottom.plot([], [])
         self.ref = pg.InfiniteLine(pos=0.5, angle=0, movable=False)
         self.ref.setZValue(-5)
@@ -64,6 +66,7 @@ class RnnGatePlot(PlotPanel):
         self.jac_data = None       # (T−1,) step gains (RNN)
         self.rho = math.nan
         self.gain_log: list[tuple[int, float, float]] = []   # (step, geometric-mean gain, ρ)
+        self.pct_log: list[tuple[int, float, float]] = []    # (step, 10th, 90th pct of the gate)
         self.div_line = None
         self._mode()
 
@@ -90,6 +93,8 @@ class RnnGatePlot(PlotPanel):
         self.bar.setMaximumWidth(1e6 if g else 0)
         for item in (self.jac, self.top_one, self.top_rho, self.rho_curve):
             item.setVisible(not g)
+        for item in (self.pct_hi, self.pct_lo):
+            item.setVisible(g)
         if g:
             s = self.symbol
             self.title_label.setText(f"{SYMBOLS[self.kind][1].capitalize()} over time")
@@ -98,7 +103,8 @@ class RnnGatePlot(PlotPanel):
             self.bottom.setLabel("left", f"mean {s}<sub>t</sub>")
             self.ref.setPos(0.5)
             style_colorbar(self.bar, t, f"{s}_t (1 = keep)")
-            self.key_row.set([(GATE_COLOR, "solid", f"mean {s}_t (bottom)"),
+            self.key_row.set([(GATE_COLOR, "solid", f"mean {s}_t"),
+                              (GATE_COLOR, "dash_point", "90th / 10th pct"),
                               (t.muted, "dash", "0.5 = σ(0)")], t)
         else:
             self.title_label.setText("Step gain ‖∂hₜ/∂hₜ₋₁‖")
@@ -119,6 +125,12 @@ class RnnGatePlot(PlotPanel):
         self.jac.setSymbolBrush(GAIN_COLOR)
         self.jac.setSymbolPen(None)
         self.rho_curve.setPen(pg.mkPen(RHO_COLOR, width=t.pen_width, style=Qt.DotLine))
+        for item, style in ((self.pct_hi, Qt.DashLine), (self.pct_lo, Qt.DashLine)):
+            item.setPen(pg.mkPen(GATE_COLOR, width=1, style=style))
+            item.setSymbol("o")
+            item.setSymbolSize(max(t.symbol_size - 3, 3))
+            item.setSymbolBrush(GATE_COLOR)
+            item.setSymbolPen(None)
         self.top_rho.setPen(pg.mkPen(RHO_COLOR, width=t.pen_width, style=Qt.DotLine))
         self.top_one.setPen(pg.mkPen(t.ink, width=1, style=Qt.DashLine))
         self.ref.setPen(pg.mkPen(t.muted if g else t.ink, width=1, style=Qt.DashLine))
@@ -136,8 +148,9 @@ class RnnGatePlot(PlotPanel):
         self.gates = self.gates_step = self.jac_data = None
         self.rho = math.nan
         self.gain_log = []
+        self.pct_log = []
         self.image.clear()
-        for item in (self.mean, self.jac, self.rho_curve):
+        for item in (self.mean, self.jac, self.rho_curve, self.pct_hi, self.pct_lo):
             item.setData([], [])
         self._mode()
         self.mark_divergence(None)
@@ -147,6 +160,10 @@ class RnnGatePlot(PlotPanel):
         self.gates_step = snap.step
         if snap.gates is not None:
             self.gates = snap.gates
+        pct = getattr(snap, "gate_pct", None)
+        if pct is not None and len(pct) == 2:
+            self.pct_log = [r for r in self.pct_log if r[0] < snap.step]
+            self.pct_log.append((snap.step, float(pct[0]), float(pct[1])))
         if snap.jac is not None and len(snap.jac) and np.all(np.isfinite(snap.jac)):
             self.jac_data = snap.jac
             rho = snap.spectrum.radius if snap.spectrum is not None else math.nan
@@ -179,6 +196,9 @@ class RnnGatePlot(PlotPanel):
         steps = history.probe_steps("gate_t").astype(np.float64)
         mean_t = finite(mat.mean(axis=1)) if len(mat) else np.empty(0)
         self.mean.setData(*finite_xy(steps, mean_t))
+        plog = np.array(self.pct_log, dtype=np.float64).reshape(-1, 3)
+        self.pct_lo.setData(*finite_xy(plog[:, 0], plog[:, 1]))
+        self.pct_hi.setData(*finite_xy(plog[:, 0], plog[:, 2]))
         g, s = self.gates, self.symbol
         notes = []
         if g is not None:
@@ -187,22 +207,26 @@ class RnnGatePlot(PlotPanel):
             self.image.setImage(np.nan_to_num(img, nan=0.5), levels=(0.0, 1.0), autoLevels=False)
             self.image.setRect(QRectF(0.5, -0.5, T, H))
             open_share = float(np.nanmean(img > 0.9)) * 100
-            notes.append(f"Step {self.gates_step}: mean {s}_t = {fmt(np.nanmean(img), 2)}, "
-                         f"{open_share:.0f}% open (> 0.9).")
+            notes.append(f"Step {self.gates_step}: {open_share:.0f}% of unit-steps open "
+                         "(> 0.9).")
             if rerange:
                 set_range(self.top, x=(0.5, T + 0.5), sticky=False)
                 set_range(self.top, y=(-0.5, H - 0.5), sticky=False)
         else:
             self.image.clear()
         if len(mean_t):
-            notes.append(f"Bottom: {fmt(mean_t[0], 2)} at step {int(steps[0])} → "
-                         f"{fmt(mean_t[-1], 2)}.")
+            text = f"Since step {int(steps[0])}: mean {fmt(mean_t[0], 2)} → {fmt(mean_t[-1], 2)}"
+            if len(plog):
+                text += f", 90th pct {fmt(plog[0, 2], 2)} → {fmt(plog[-1, 2], 2)}"
+            notes.append(text + ".")
         caption(self, " ".join(notes) or self.empty_note("Waiting for the gates…"),
                 f"Top: the {SYMBOLS[self.kind][1]} of each hidden unit (rows) at each time step "
                 f"(columns), mean over {GATE_BATCH} training sequences; "
                 "1 keeps the memory, and its gradient, unchanged; 0 forgets it. Bottom: the "
-                "mean over time steps and units at every probed training step — a rising curve "
-                "is training opening the gates.")
+                "mean over time steps and units at every probed training step, and the 10th "
+                "and 90th percentiles over batch × units (averaged over time steps, sampled "
+                "while training) — a rising curve is training opening the gates; a rising 90th "
+                "percentile alone means a few units opened.")
         self._table_fn = lambda: (["step", f"mean_{s}_t"] + [f"{s}_t_{i + 1}" for i in range(mat.shape[1])],
                                   np.column_stack([steps, mean_t, mat]).tolist() if len(mat) else [])
         if rerange and len(steps):

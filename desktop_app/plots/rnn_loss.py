@@ -136,7 +136,7 @@ class RnnLossPlot(PlotPanel):
         ds = info.dataset
         self.classification = bool(ds.is_classification)
         self.top.setLabel("left", "cross-entropy (nats)" if self.classification else "MSE loss")
-        self.bottom.setVisible(self.classification)
+        self._show_bottom(self.classification)
         if self.classification:
             k = int(ds.n_outputs)
             self.baseline_value = math.log(k) if k > 1 else math.nan
@@ -151,6 +151,18 @@ class RnnLossPlot(PlotPanel):
             self.baseline.setPos(math.log10(self.baseline_value))   # log axis: log10 units
         self._legend()
         self.mark_divergence(None)
+
+    def _show_bottom(self, on: bool) -> None:
+        """Accuracy row on or off. A hidden item keeps its row (and its axes' minimum height)
+        in a QGraphicsGridLayout, so it leaves the layout instead of only hiding."""
+        ci = self.view.ci
+        inside = self.bottom in ci.items
+        if on and not inside:
+            ci.addItem(self.bottom, row=1, col=0)
+            ci.layout.setRowStretchFactor(1, 2)
+        elif not on and inside:
+            ci.removeItem(self.bottom)
+        self.bottom.setVisible(on)
 
     def set_clip(self, clip: float) -> None:
         if clip != self.clip:
@@ -200,6 +212,12 @@ class RnnLossPlot(PlotPanel):
             return
         loss = positive(history.column("loss"))
         self.batch.setData(*finite_xy(steps, loss))
+        few = len(steps) <= 30                       # a run that diverged at once: show the points
+        self.batch.setSymbol("o" if few else None)
+        if few:
+            self.batch.setSymbolSize(max(self.theme.symbol_size - 2, 4))
+            self.batch.setSymbolBrush(TRAIN_COLOR)
+            self.batch.setSymbolPen(None)
         tl = positive(history.column("eval_train_loss"))
         vl = positive(history.column("test_loss"))
         self.train.setData(*finite_xy(steps, tl))

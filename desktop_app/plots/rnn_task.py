@@ -12,6 +12,7 @@ import numpy as np
 GATE_BATCH = 64          # training sequences the gate heatmap averages over
 JAC_BATCH = 16           # sequences the step-Jacobian norms average over (vanilla RNN)
 JAC_BUDGET = 2e7         # skip the Jacobians when batch·(T−1)·H² would exceed this many floats
+GATE_PCT = (10.0, 90.0)  # percentiles of the memory gate: a few units opening shows in the 90th
 RECURRENT = ("rnn", "lstm", "gru")
 
 
@@ -46,6 +47,8 @@ class RecurrentSnapshot:
     gates: np.ndarray | None       # (T, H) memory gate, mean over GATE_BATCH sequences
     gate_name: str                 # "forget gate f_t …" / "update gate z_t …" / ""
     jac: np.ndarray | None = None  # (T−1,) rms ‖∂h_t/∂h_(t−1)‖ of a vanilla RNN, t = 2..T
+    gate_pct: np.ndarray | None = None  # (len(GATE_PCT),) gate percentiles over batch × units,
+                                        # averaged over time steps
 
 
 def recurrent_snapshot(trainer) -> RecurrentSnapshot | None:
@@ -57,19 +60,22 @@ def recurrent_snapshot(trainer) -> RecurrentSnapshot | None:
         return None
     import torch
 
-    from core.analysis.recurrent import MEMORY_GATE, gate_activity, spectrum
+    from core.analysis.recurrent import MEMORY_GATE, gate_activity, gate_percentiles, spectrum
 
     step = int(trainer.step_count)
     spec = None
     with contextlib.suppress(np.linalg.LinAlgError, ValueError):   # Inf/NaN W after a divergence
         spec = Spectrum.from_dict(spectrum(model))
-    gates = jac = None
+    gates = jac = pct = None
     x = torch.as_tensor(np.ascontiguousarray(trainer.dataset.x_train[:GATE_BATCH]))
     x = x.to(trainer.device)
     if kind in MEMORY_GATE:
         g = gate_activity(model, x)
         if g is not None:
             gates = np.asarray(g, dtype=np.float64)
+        q = gate_percentiles(model, x, GATE_PCT)
+        if q is not None:
+            pct = np.asarray(q, dtype=np.float64).mean(axis=0)
     else:
         from core.analysis.recurrent_jacobian import step_jacobian_norms
 
@@ -79,4 +85,4 @@ def recurrent_snapshot(trainer) -> RecurrentSnapshot | None:
             with contextlib.suppress(RuntimeError, ValueError):
                 jac = np.asarray(step_jacobian_norms(model, x, max_batch=JAC_BATCH),
                                  dtype=np.float64)
-    return RecurrentSnapshot(step, kind, spec, gates, MEMORY_GATE.get(kind, ""), jac)
+    return RecurrentSnapshot(step, kind, spec, gates, MEMORY_GATE.get(kind, ""), jac, pct)

@@ -146,6 +146,8 @@ def test_short_run_fills_the_plots_and_the_linear_prediction_is_rho_power(open_l
     assert len(x) == 11 and np.all(np.isfinite(y))
     assert len(lab.loss.test.getData()[0]) >= 2
     assert not lab.loss.bottom.isVisible()                    # adding is a regression
+    # ... and the loss plot then takes the accuracy row's room too.
+    assert lab.loss.top.geometry().height() > 0.9 * lab.loss.view.ci.geometry().height()
     assert lab.spectrum.spec0 is not None                     # hollow: where λ started
     assert len(lab.spectrum.initial.getData()[0]) == 8
     for p in lab.panels():
@@ -172,14 +174,17 @@ def test_every_plot_exports_png_svg_and_csv(open_lab, qtbot, tmp_path):
 
 
 def test_copy_task_shows_accuracy_and_clipped_steps(open_lab, qtbot):
-    cfg = rnn_config(**{"model.activation": "tanh", "data.name": "copy", "data.copy_symbols": 2,
-                        "optim.clip_norm": 0.01})
-    win, lab = open_lab(cfg)
+    win, lab = open_lab()                                   # the adding problem: no accuracy
     c = win.controller
+    assert lab.loss.bottom not in lab.loss.view.ci.items
+    with qtbot.waitSignal(c.run_started, timeout=10000):
+        assert win.state.set_values({"model.activation": "tanh", "data.name": "copy",
+                                     "data.copy_symbols": 2, "optim.clip_norm": 0.01})
+    qtbot.waitUntil(lambda: len(c.history) >= 1, timeout=10000)
     c.step(6)
     qtbot.waitUntil(lambda: c.step_count == 6, timeout=10000)
     redraw(win, lab)
-    assert lab.loss.bottom.isVisible()
+    assert lab.loss.bottom.isVisible() and lab.loss.bottom in lab.loss.view.ci.items
     assert len(lab.loss.test_acc.getData()[0]) >= 1
     assert "Clipped steps: 6 of 6" in lab.loss.note.text()
     # Copy reads the last k = 2 steps: the prediction is anchored at t = T − 2.
@@ -199,6 +204,9 @@ def test_lstm_gates_heatmap_and_open_versus_default_forget_gate(open_lab, qtbot)
     assert img.shape == (60, 16) and np.all((img > 0) & (img < 1))
     assert img.mean() > 0.9                                    # σ(3) ≈ 0.95: open
     assert len(lab.gates.mean.getData()[0]) == 1
+    _, p90 = lab.gates.pct_hi.getData()                      # percentiles over batch × units
+    _, p10 = lab.gates.pct_lo.getData()
+    assert len(p90) == 1 and 0.9 < p10[0] <= p90[0] < 1
     assert "Forget gate" in lab.gates.title_label.text()
     assert not lab.grad_time.prediction.isVisible()           # no ρ^(T−t) for gated units
     assert "gates change it" in lab.grad_time.note.text()
