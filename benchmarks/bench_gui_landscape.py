@@ -127,6 +127,9 @@ def main() -> int:
 
     info = c.info
     m = cfg.model
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"machine load (1-min average) {load:.2f} on {os.cpu_count()} cores: other programs "
+          "share the cores when it exceeds ~2 (numbers then fall)")
     print(f"model: depth {m.depth}, width {m.width}, {m.activation}; data {cfg.data.name} "
           f"({cfg.data.n_train} train); worker {c.thread.backend}, device "
           f"{info.device if info else '?'}, {os.cpu_count()} CPU cores; "

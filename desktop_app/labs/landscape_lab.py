@@ -35,7 +35,7 @@ SNAPSHOT_INTERVAL = 0.1   # s between weight copies from the training thread (th
 SNAPSHOT_RATE = 20e6      # … and at most this many bytes of weights per second (large nets)
 LIVE_INTERVAL = 0.2       # s at least between live landscape requests
 DUTY = 0.8                # while training the worker computes at most this share of the time
-SETTLE_S = 120.0          # screenshots wait at most this long for the newest landscape
+SETTLE_S = 60.0           # screenshots wait at most this long for the newest landscape
 
 SECTIONS = [
     ("Network", [
@@ -206,7 +206,7 @@ class LandscapeLab(Lab):
         self._maybe_request()
 
     def refresh(self, history, force_range: bool = False) -> int:
-        if force_range and self.isVisible():
+        if force_range and self.isVisible() and not self.controller.running:
             self.settle()          # the final picture (screenshot) shows the newest weights
         return super().refresh(history, force_range)
 

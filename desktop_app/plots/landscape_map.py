@@ -242,7 +242,12 @@ class LandscapeMapPlot(PlotPanel):
         f = self.frame
         if f is not None:
             n = len(f.alphas)
-            made = f"made at step {f.dir_step}" if f.dir_step != f.step else "made now"
+            if f.dir_step == f.step:
+                made = "made now"
+            elif f.kind in ("filter", "layer"):
+                made = f"scaled to θ of step {f.dir_step}; New directions rescales them"
+            else:
+                made = f"made at step {f.dir_step}"
             parts.append(
                 f"Step {f.step}: {KIND_WORDS.get(f.kind, f.kind)} directions ({made}), "
                 f"{n}×{len(f.betas)} grid, α, β in ±{fmt(f.span)}; centre = current "

@@ -55,7 +55,7 @@ class SurfaceView(QWidget):
         self.gl = gl.GLViewWidget()
         from PySide6.QtGui import QVector3D
 
-        self.gl.setCameraPosition(pos=QVector3D(0, 0, HEIGHT / 2), distance=5.0, elevation=28,
+        self.gl.setCameraPosition(pos=QVector3D(0, 0, HEIGHT / 4), distance=4.2, elevation=30,
                                   azimuth=-60)
         self.surface = gl.GLSurfacePlotItem(computeNormals=False, smooth=False)
         self.gl.addItem(self.surface)
@@ -71,7 +71,7 @@ class SurfaceView(QWidget):
                                       width=2, antialias=False)
         self.gl.addItem(self.path)
         self.labels = [gl.GLTextItem(pos=p, text=t) for p, t in
-                       (((1.2, -1.0, 0), "α"), ((-1.0, 1.2, 0), "β"),
+                       (((0.9, -1.15, 0), "α"), ((-1.15, 0.9, 0), "β"),
                         ((-1.0, -1.0, HEIGHT), "loss"))]
         for item in self.labels:
             self.gl.addItem(item)

@@ -165,12 +165,20 @@ class CurvatureReadout(QFrame):
         return hint
 
     def minimumSizeHint(self):  # noqa: N802 (Qt's name)
-        """The numbers and the status always show; the message may scroll."""
+        """All of it at the current width (the plain-words message included): the lab's
+        layout then takes the height from the lesson card, which scrolls."""
         hint = super().minimumSizeHint()
         body = self.scroll.widget().layout()
-        need = sum(body.itemAt(i).sizeHint().height() for i in range(body.count() - 1))
-        hint.setHeight(need + body.spacing() * (body.count() - 1) + 16)
+        width = max(self.scroll.viewport().width(), 120)
+        need = body.totalHeightForWidth(width) if body.hasHeightForWidth() else \
+            body.totalSizeHint().height()
+        hint.setHeight(need + 4)
         return hint
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()          # the message wraps differently: new minimum height
 
 
 def _ok(x) -> bool:
