@@ -136,6 +136,14 @@ def test_direction_types_and_new_directions(make_window, qtbot):
     lab.set_settings(kind="hessian")
     f4 = wait_frame(qtbot, lab, lambda f: f.kind == "hessian")
     assert len(f4.info["eigenvalues"]) == 2
+    assert f4.info["eigenvalues"][0] >= f4.info["eigenvalues"][1]     # δ: λ_max, η: λ_min
+
+    for kind in ("layer", "none"):
+        lab.set_settings(kind=kind)
+        f = wait_frame(qtbot, lab, lambda f, k=kind: f.kind == k)
+        c0 = len(f.alphas) // 2
+        assert f.grid[c0, c0] == pytest.approx(f.centre_loss, rel=1e-5)
+        assert f.span > 0 and np.isfinite(f.grid).all()
 
 
 def test_3d_view_falls_back_to_the_map_offscreen(make_window, qtbot):
@@ -148,6 +156,16 @@ def test_3d_view_falls_back_to_the_map_offscreen(make_window, qtbot):
     m.dirty = True
     assert lab.refresh(win.controller.history, force_range=True) >= 1
     assert m.image.image is not None
+    # Themes and presentation mode restyle every part of the lab.
+    win.set_theme("dark")
+    win.toggle_presentation(True)
+    assert m.leg.columnCount == 2 and lab.slice.leg.columnCount == 2
+    assert m.view.backgroundBrush().color().name() == "#1e1f22"
+    for p in lab.panels():
+        p.dirty = True
+    assert lab.refresh(win.controller.history, force_range=True) == 3
+    win.toggle_presentation(False)
+    win.set_theme("light")
 
 
 def test_export_writes_the_npz_and_the_plots(make_window, qtbot, tmp_path):
