@@ -198,7 +198,7 @@ class Trainer:
         if not math.isfinite(grad_norm):
             return self._diverged(step, "backward", x, loss_value, cap=cap, lr=cfg.optim.lr)
         clip = cfg.optim.clip_norm
-        clipped = bool(clip > 0 and grad_norm > clip)
+        clipped = bool(update and clip > 0 and grad_norm > clip)  # a probe updates nothing
         if clipped:
             torch.nn.utils.clip_grads_with_norm_(params, clip, torch.tensor(grad_norm))
         stats = {}

@@ -204,7 +204,7 @@ class RecurrentLab(Lab):
             self.preview_thread.request(key, cfg)
 
     def _show_preview(self, base: dict, cfg) -> None:
-        from core.analysis.recurrent import rescale_spectrum
+        from core.analysis.recurrent_series import rescale_spectrum
 
         r = cfg.init.spectral_radius
         spec = Spectrum.from_dict(rescale_spectrum(base, r) if r > 0 else base)
@@ -248,7 +248,7 @@ class RecurrentLab(Lab):
         self._pending = False
         base = self._base.get(base_key(cfg))
         if base is not None:
-            from core.analysis.recurrent import rescale_spectrum
+            from core.analysis.recurrent_series import rescale_spectrum
 
             r = cfg.init.spectral_radius
             self._spec0 = Spectrum.from_dict(rescale_spectrum(base, r) if r > 0 else base)

@@ -78,7 +78,7 @@ class RnnGradHeatmapPlot(PlotPanel):
         self.dirty = True
 
     def draw(self, history, rerange):
-        from core.analysis.recurrent import grad_t_heatmap
+        from core.analysis.recurrent_series import grad_t_heatmap
 
         steps, img = grad_t_heatmap(history)          # (P,), (P, T) log10
         steps, img = steps[-WINDOW:], img[-WINDOW:]

@@ -168,7 +168,7 @@ class RnnGradTimePlot(PlotPanel):
         self.rho, k = self.radius_for(step)
         self.rho_source = f"W_hh at step {k}" if k is not None else ""
         if self.predicts and math.isfinite(self.rho):
-            from core.analysis.recurrent import linear_prediction
+            from core.analysis.recurrent_series import linear_prediction
 
             pred = positive(linear_prediction(g, self.rho, self.loss_steps))
         self.prediction.setData(*finite_xy(t, pred))
