@@ -24,3 +24,16 @@ def test_core_imports_no_gui_modules():
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "", f"core imported GUI modules: {out.stdout}"
+
+
+def test_modules_the_gui_process_uses_do_not_import_torch():
+    """The GUI process leaves torch to the training process (it costs ~1.7 s to import)."""
+    modules = ["core.config", "core.presets", "core.sessions", "core.analysis.recurrent_series",
+               "core.analysis.meanfield"]
+    code = (f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n"
+            "import core.sessions as s; s.read_session_info\n"
+            "print('torch' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
