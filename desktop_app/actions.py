@@ -77,6 +77,14 @@ def build_actions(w) -> None:
     v.addAction(w.act_present)
     v.addAction(w.act_controls)
 
+    from desktop_app.about import show_about
+
+    h = mb.addMenu("&Help")
+    w.act_about = act("About GradLab", lambda: show_about(w), None,
+                      "Version, licence and what GradLab runs on")
+    w.act_about.setMenuRole(QAction.AboutRole)
+    h.addAction(w.act_about)
+
     tb = QToolBar("Run")
     tb.setObjectName("runToolbar")
     tb.setMovable(False)

@@ -67,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("GradLab")
     app.setApplicationName("GradLab")
+    from core import __version__
+    from desktop_app.about import app_icon
+
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("gradlab")  # matches the installed gradlab.desktop
+    app.setWindowIcon(app_icon())
     import pyqtgraph as pg
 
     pg.setConfigOptions(antialias=False, imageAxisOrder="col-major")
