@@ -217,8 +217,8 @@ class FastMLP:
                 b, Wt = views[i] if alive is None else self._views(flat)[i]
                 pre = torch.baddbmm(b, h, Wt, out=out)
             # One reduction and one sync per layer while every point passes the check.
-            norms = torch.linalg.vector_norm(pre[:, :64], dim=(1, 2))
-            limit = 2 * FAST_TANH_MIN_RMS * (min(N, 64) * ln.out_features) ** 0.5
+            norms = torch.linalg.vector_norm(pre[:, :16], dim=(1, 2))
+            limit = 2 * FAST_TANH_MIN_RMS * (min(N, 16) * ln.out_features) ** 0.5
             if float(norms.min()) < limit:
                 keep = (norms >= limit).nonzero().squeeze(1)
                 alive = keep if alive is None else alive[keep]
