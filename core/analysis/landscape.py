@@ -188,7 +188,9 @@ class LandscapeJob:
         per_point = 4 * n * act_floats + 4 * self.problem.space.numel
         chunk = budget // max(per_point, 1)
         if self.path == "fast" and self.problem.device.type == "cpu":
-            chunk = min(chunk, FAST_CHUNK_BYTES // (4 * n * self.fast.max_width()))
+            # With torch's own threads (one worker) each core takes a share of a chunk.
+            cores = torch.get_num_threads() if self.workers == 1 else 1
+            chunk = min(chunk, cores * FAST_CHUNK_BYTES // (4 * n * self.fast.max_width()))
         return int(max(1, min(self.points, chunk)))
 
     # ---- running --------------------------------------------------------------------------
