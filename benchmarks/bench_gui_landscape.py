@@ -3,7 +3,8 @@
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui_landscape.py [--seconds 15]
 
 Two phases on the same machine, in one run, each with the app's default worker (a training
-process) and the default model:
+process) and the default model, alternated `--rounds` times (medians reported, so a burst of
+other work on a shared machine does not decide the ratio):
 1. baseline: the Deep network lab shown (no landscape work);
 2. the Landscape lab shown with its defaults (41 × 41 grid, filter directions, 256 examples,
    curvature readout on), live while training.
@@ -28,8 +29,9 @@ os.environ.setdefault("GRADLAB_SETTINGS",
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=15.0, help="measured seconds per phase")
-    ap.add_argument("--warmup", type=float, default=3.0)
+    ap.add_argument("--seconds", type=float, default=8.0, help="measured seconds per phase")
+    ap.add_argument("--rounds", type=int, default=3, help="baseline/landscape alternations")
+    ap.add_argument("--warmup", type=float, default=2.0)
     ap.add_argument("--resolution", type=int, default=41)
     ap.add_argument("--no-curvature", action="store_true")
     ap.add_argument("--worker", choices=("process", "thread"), default=None)
@@ -94,6 +96,16 @@ def main() -> int:
 
     lab.worker.frame_ready.connect(on_frame)
 
+    def merge(runs: list[dict]) -> dict:
+        """Medians of the rates over rounds; latencies and per-landscape samples pooled."""
+        out = {k: float(np.median([r[k] for r in runs])) for k in ("steps", "fps", "landscapes")}
+        out["lat"] = np.concatenate([r["lat"] for r in runs])
+        out["ages"] = [a for r in runs for a in r["ages"]]
+        out["seconds"] = [x for r in runs for x in r["seconds"]]
+        out["each"] = [r["landscapes"] for r in runs]
+        out["each_steps"] = [r["steps"] for r in runs]
+        return out
+
     def run_for(s: float) -> None:
         end = time.monotonic() + s
         while time.monotonic() < end:
@@ -119,11 +131,14 @@ def main() -> int:
         run_for(0.5)
         return out
 
-    base = phase("deep")
     lab.set_settings(resolution=args.resolution, curvature=not args.no_curvature)
-    live = phase("landscape")
+    bases, lives = [], []
+    for _ in range(max(1, args.rounds)):
+        bases.append(phase("deep"))
+        lives.append(phase("landscape"))
     win.close()
     app.processEvents()
+    base, live = merge(bases), merge(lives)
 
     info = c.info
     m = cfg.model
@@ -133,12 +148,12 @@ def main() -> int:
     print(f"model: depth {m.depth}, width {m.width}, {m.activation}; data {cfg.data.name} "
           f"({cfg.data.n_train} train); worker {c.thread.backend}, device "
           f"{info.device if info else '?'}, {os.cpu_count()} CPU cores; "
-          f"{args.seconds:.0f} s measured per phase")
+          f"{args.rounds} rounds of {args.seconds:.0f} s per phase, medians")
     print(f"landscape: {args.resolution} × {args.resolution} grid, {lab.settings.subset} examples, "
           f"{lab.settings.kind} directions, curvature {'off' if args.no_curvature else 'on'}")
     s = np.array(live["seconds"]) if live["seconds"] else np.array([np.nan])
     print(f"refresh rate         {live['landscapes']:6.2f} landscapes/s while training "
-          f"(target ≥ 1)")
+          f"(target ≥ 1; rounds: {', '.join(f'{x:.2f}' for x in live['each'])})")
     print(f"time per landscape   {np.median(s):6.3f} s median, {np.max(s):.3f} s max "
           "(worker: problem, curvature, grid, slices, contours)")
     if live["ages"]:
@@ -147,8 +162,9 @@ def main() -> int:
         lat = r["lat"] if len(r["lat"]) else np.array([np.nan])
         print(f"{name:21s} training {r['steps']:7.1f} steps/s, GUI {r['fps']:5.1f} fps, "
               f"latency p50 {np.percentile(lat, 50):.1f} ms, p99 {np.percentile(lat, 99):.1f} ms")
-    print(f"training speed ratio {live['steps'] / max(base['steps'], 1e-9):6.2f} "
-          "(landscape lab / deep lab)")
+    ratios = [a / max(b, 1e-9) for a, b in zip(live["each_steps"], base["each_steps"], strict=True)]
+    print(f"training speed ratio {np.median(ratios):6.2f} median (landscape lab / deep lab, "
+          f"rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
     return 0
 
 

@@ -34,7 +34,7 @@ from desktop_app.workers.messages import Task
 SNAPSHOT_INTERVAL = 0.1   # s between weight copies from the training thread (the path's spacing)
 SNAPSHOT_RATE = 20e6      # … and at most this many bytes of weights per second (large nets)
 LIVE_INTERVAL = 0.2       # s at least between live landscape requests
-DUTY = 0.8                # while training the worker computes at most this share of the time
+DUTY = 0.6                # while training the worker computes at most this share of the time
 SETTLE_S = 60.0           # screenshots wait at most this long for the newest landscape
 
 SECTIONS = [

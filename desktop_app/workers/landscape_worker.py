@@ -39,7 +39,7 @@ PROGRESS_MIN_S = 0.3       # grids expected to take longer show a progress bar
 PROGRESS_EVERY_S = 0.1
 CURVATURE_MEMORY = 256 * 2**20   # Lanczos keeps every step's vector: steps × n × 8 bytes
 MIN_LANCZOS = 12
-NICE = 4                   # like the training process: the GUI thread first when cores are short
+NICE = 4                   # like the training process: the GUI thread goes first when cores are short
 
 
 @dataclass(frozen=True)
