@@ -119,11 +119,13 @@ class FastMLP:
                          ws: Workspace | None = None) -> torch.Tensor:
         """Loss of every example at every point, (P, N)."""
         ws = ws if ws is not None else Workspace()
+        if kind == "cross_entropy" and self.out.out_features == 2:
+            # Two classes: log(e^z₀ + e^z₁) − z_y = softplus(z_other − z_y) = softplus(±(z₀ − z₁)),
+            # and the output layer computes only the margin z₀ − z₁.
+            m = self.outputs_t(theta, V, coeffs, x, ws, margin=True)[:, 0]
+            sign = ws.memo("sign", (y.data_ptr(), y._version), lambda: 2.0 * y.to(m.dtype) - 1)
+            return F.softplus(m.mul_(sign))
         out = self.outputs_t(theta, V, coeffs, x, ws)          # (P, C, N)
-        if kind == "cross_entropy" and out.shape[1] == 2:
-            # Two classes: log(e^z₀ + e^z₁) − z_y = softplus(z_other − z_y), three passes.
-            sign = ws.memo("sign", (y.data_ptr(), y._version), lambda: 2.0 * y.to(out.dtype) - 1)
-            return F.softplus(torch.sub(out[:, 0], out[:, 1]).mul_(sign))
         if kind == "cross_entropy":
             # Reductions over the short class axis run vectorised along the examples.
             m = out.amax(1, keepdim=True)
@@ -134,17 +136,19 @@ class FastMLP:
 
     @torch.no_grad()
     def outputs_t(self, theta: torch.Tensor, V: torch.Tensor, coeffs: torch.Tensor,
-                  x: torch.Tensor, ws: Workspace | None = None) -> torch.Tensor:
-        """Outputs as (P, C, N): examples last, so the loss reduces along contiguous memory.
+                  x: torch.Tensor, ws: Workspace | None = None,
+                  margin: bool = False) -> torch.Tensor:
+        """Outputs as (P, C, N): examples last, so the loss reduces along contiguous memory;
+        with `margin` (two outputs) only z₀ − z₁, as (P, 1, N).
 
         Plain tanh chains on a CPU take the folded forward (see _folded_forward); the points it
         hands back, and every other net, take the general forward."""
         ws = ws if ws is not None else Workspace()
         if not self._all_foldable(x):
-            return self._general_forward(theta, V, coeffs, x, ws)
-        out, slow = self._folded_forward(theta, V, coeffs, x, ws)
+            return _margin(self._general_forward(theta, V, coeffs, x, ws), margin)
+        out, slow = self._folded_forward(theta, V, coeffs, x, ws, margin)
         if slow.numel():
-            out[slow] = self._general_forward(theta, V, coeffs[slow], x, ws)
+            out[slow] = _margin(self._general_forward(theta, V, coeffs[slow], x, ws), margin)
         return out
 
     def _general_forward(self, theta, V, coeffs, x, ws: Workspace):
@@ -173,12 +177,13 @@ class FastMLP:
                 and all(layer.norm is None and isinstance(layer.act, nn.Tanh)
                         and layer.lin.b is not None for layer in self.layers))
 
-    def _folded_params(self, B: torch.Tensor) -> torch.Tensor:
+    def _folded_params(self, B: torch.Tensor, margin: bool = False) -> torch.Tensor:
         """The weights the folded forward multiplies with, for rows B (m, n) of θ or V.
 
         Layer 1 (input x): 2W, 2b. Later layers (input s = σ(2a)): 4W, 2(b − W·1). Output layer:
-        2W, b − W·1. The map is linear, so it commutes with θ + Σ c_i V_i: applied once to θ and
-        the directions, one GEMM per chunk then yields every point's folded weights."""
+        2W, b − W·1 (with `margin`, row 0 holds the difference of rows 0 and 1). The map is
+        linear, so it commutes with θ + Σ c_i V_i: applied once to θ and the directions, one GEMM
+        per chunk then yields every point's folded weights."""
         out = B.clone()
         m = B.shape[0]
         lins = [layer.lin for layer in self.layers] + [self.out]
@@ -188,9 +193,15 @@ class FastMLP:
                 (4.0, 2.0, -2.0) if i < len(lins) - 1 else (2.0, 1.0, -1.0)
             out[:, ln.w] = ws * B[:, ln.w]
             out[:, ln.b] = bs * B[:, ln.b] + shift * W.sum(-1)
+        if margin:
+            o = self.out
+            W = out[:, o.w].view(m, o.out_features, o.in_features)
+            b = out[:, o.b]
+            W[:, 0] -= W[:, 1]
+            b[:, 0] -= b[:, 1]
         return out
 
-    def _folded_forward(self, theta, V, coeffs, x, ws: Workspace):
+    def _folded_forward(self, theta, V, coeffs, x, ws: Workspace, margin: bool = False):
         """A plain tanh chain with tanh(a) = 2σ(2a) − 1 at one sigmoid pass per layer.
 
         Between layers the activations are kept as s = σ(2a) = (tanh(a) + 1)/2; the affine rest
@@ -199,8 +210,9 @@ class FastMLP:
         an absolute error ~1e-7 near s = ½, so a point whose layer signal has RMS < 0.1 (see
         tanh_) drops out of the chunk there; returns the outputs (P, C, N) and the indices of
         the dropped points, whose rows the caller fills from the general forward."""
-        key = (theta.data_ptr(), theta._version, V.data_ptr(), V._version, id(self))
-        basis = ws.memo("folded", key, lambda: self._folded_params(torch.cat([theta[None], V])))
+        key = (theta.data_ptr(), theta._version, V.data_ptr(), V._version, id(self), margin)
+        basis = ws.memo("folded", key,
+                        lambda: self._folded_params(torch.cat([theta[None], V]), margin))
         P, N = coeffs.shape[0], x.shape[0]
         flat = torch.addmm(basis[0], coeffs, basis[1:], out=ws.get("flat", (P, theta.numel()),
                                                                       theta))
@@ -223,14 +235,17 @@ class FastMLP:
                 keep = (norms >= limit).nonzero().squeeze(1)
                 alive = keep if alive is None else alive[keep]
                 if not len(alive):               # every point left: all go the general way
-                    return x.new_empty(P, self.out.out_features, N), torch.arange(P, device=x.device)
+                    return (x.new_empty(P, 1 if margin else self.out.out_features, N),
+                            torch.arange(P, device=x.device))
                 pre, flat = pre.index_select(0, keep), flat.index_select(0, keep)
             h = pre.sigmoid_()
         b, W = views[-1] if alive is None else self._views(flat)[-1]
+        if margin:
+            b, W = b[:, :1], W[:, :1]
         res = torch.baddbmm(b, W, h.transpose(1, 2))
         if alive is None:
             return res, torch.zeros(0, dtype=torch.long, device=res.device)
-        full = res.new_empty(P, self.out.out_features, N)
+        full = res.new_empty(P, res.shape[1], N)
         full[alive] = res
         mask = torch.ones(P, dtype=torch.bool, device=res.device)
         mask[alive] = False
@@ -322,6 +337,11 @@ class FastMLP:
         widths = [layer.lin.out_features for layer in self.layers] + [self.out.out_features]
         keep = sum(widths) if self.skip == "dense" else 0
         return keep + 3 * max(widths + [self.out.in_features])
+
+
+def _margin(out: torch.Tensor, margin: bool) -> torch.Tensor:
+    """(P, 2, N) logits → (P, 1, N) margins z₀ − z₁ when asked."""
+    return out[:, :1] - out[:, 1:2] if margin else out
 
 
 class _Unsupported(Exception):
