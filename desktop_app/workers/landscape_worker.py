@@ -130,6 +130,7 @@ class LandscapeWorker(QThread):
         self._base = None
         self._dir: _Directions | None = None
         self._rate: dict[str, float] = {}
+        self._curv = None            # (snapshot, subset, CurvatureReport) of the last one
 
     # ---- GUI thread --------------------------------------------------------------------
     def submit(self, req: LandscapeRequest) -> int:
@@ -282,12 +283,17 @@ class LandscapeWorker(QThread):
         if st.curvature:
             n = problem.space.numel
             lanczos = min(n, 80, CURVATURE_MEMORY // (8 * n))
-            if lanczos >= min(n, MIN_LANCZOS):
+            cached = self._curv
+            if cached is not None and cached[0] is req.snapshot and cached[1] == st.subset:
+                report = cached[2]              # same weights (a setting changed): reuse
+                self.curvature_ready.emit(rid, report)
+            elif lanczos >= min(n, MIN_LANCZOS):
                 report = curvature_report(problem, k=3, split="train", steps=lanczos,
                                           hutchinson_samples=HUTCHINSON_SAMPLES,
                                           should_stop=stale)
                 if stale():
                     return
+                self._curv = (req.snapshot, st.subset, report)
                 self.curvature_ready.emit(rid, report)
             else:
                 curvature_note = (f"No curvature readout: the network has {n:,} parameters, too "

@@ -52,9 +52,15 @@ def test_grid_has_the_requested_shape_and_its_centre_is_the_current_loss(make_wi
     assert float(r.values["two_over_lr"].text().split()[0]) == pytest.approx(2 / 0.1)
     assert r.status.text() in ("Stable", "Edge of stability", "Unstable (beyond 2/lr)",
                                "Saddle point", "Plateau")
+    # A setting changed at the same weights reuses the curvature (no new Lanczos run).
+    report = f.curvature
+    lab.set_settings(resolution=11)
+    g = wait_frame(qtbot, lab, lambda g: g.settings.resolution == 11)
+    assert g.step == 6 and g.curvature is report
     # Log colour scale: the same grid in log10 units, levels to match.
     lab.set_log(True)
     lab.refresh(win.controller.history, force_range=True)
+    c = 5
     assert lab.map.image.image[c, c] == pytest.approx(np.log10(f.reference_loss), rel=1e-5)
     assert "log" in lab.map.bar.getAxis("left").labelText
 
