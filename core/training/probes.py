@@ -68,9 +68,11 @@ def _sample_cols(x: torch.Tensor, k: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def layer_stats(cap: Capture, activation: str, act_modules: list, weights: list[torch.Tensor],
+def layer_stats(cap: Capture, activation: str, act_modules: list, grad_w: torch.Tensor,
                 recurrent: bool) -> dict[str, np.ndarray]:
-    """Per-layer arrays for the StepRecord (recurrent nets: one layer over all time steps)."""
+    """Per-layer arrays for the StepRecord (recurrent nets: one layer over all time steps).
+
+    `grad_w` holds ‖∂L/∂W_l‖ per layer, measured by the caller before any clipping."""
     P, A = _rows(cap.pre, recurrent), _rows(cap.act, recurrent)
     L = P.shape[0]
     nan = torch.full((L,), float("nan"), device=P.device)
@@ -79,8 +81,12 @@ def layer_stats(cap: Capture, activation: str, act_modules: list, weights: list[
     std = (second - mean * mean).clamp_min(0).sqrt()
     saturated = nan
     if activation in SATURATION:
+        # |φ| beyond a symmetric bound (tanh ±0.97; sigmoid 0.5 ± 0.47) as one compare of
+        # squares: a bool OR costs twice the whole reduction on CPU.
         low, high = SATURATION[activation]
-        saturated = ((A < low) | (A > high)).sum(dim=1) / A.shape[1]
+        mid, half = (low + high) / 2, (high - low) / 2
+        centred = A - mid if mid else A
+        saturated = (centred * centred > half * half).sum(dim=1) / A.shape[1]
     if activation in DEAD and not recurrent:
         dead = torch.stack([(p <= 0).all(dim=0).sum() / p.shape[1] for p in cap.pre])
     else:
@@ -89,8 +95,6 @@ def layer_stats(cap: Capture, activation: str, act_modules: list, weights: list[
     grads = [o.grad if o.grad is not None else torch.zeros_like(o) for o in cap.outputs]
     norms = torch.stack(torch._foreach_norm(grads))
     grad_h = norms.square().sum().sqrt()[None] if recurrent else norms
-    wgrads = [w.grad if w.grad is not None else torch.zeros_like(w) for w in weights]
-    grad_w = torch.stack(torch._foreach_norm(wgrads))
     k = min(MAX_SAMPLES, P.shape[1], A.shape[1])
     samples = torch.cat([_sample_cols(P, k), _sample_cols(A, k)])
     parts = [torch.stack([grad_h, grad_w, mean, std, saturated, dead, fprime]).reshape(-1),
@@ -108,23 +112,54 @@ def layer_stats(cap: Capture, activation: str, act_modules: list, weights: list[
 
 
 class UpdateMeter:
-    """‖ΔW_l‖/‖W_l‖ of one optimizer step, with buffers reused across steps (no allocation)."""
+    """‖ΔW_l‖/‖W_l‖ of one optimizer step.
+
+    For SGD without weight decay or Nesterov, ΔW = −lr·(gradient) or −lr·(momentum buffer)
+    exactly, so only two norms are needed; any other optimizer copies the weights before the
+    step (into buffers reused across steps) and measures the difference.
+    """
 
     def __init__(self):
         self._before: list[torch.Tensor] | None = None
+        self._norm_before: torch.Tensor | None = None
+        self._mode: str | None = None
+
+    @staticmethod
+    def shortcut(optimizer) -> str | None:
+        """"grad" or "momentum" where ΔW is read off the optimizer, else None."""
+        if type(optimizer) is not torch.optim.SGD:
+            return None
+        g = optimizer.param_groups[0]  # the weights group (core/training/optim.py)
+        if g["weight_decay"] or g["nesterov"] or g.get("maximize") or g["dampening"]:
+            return None
+        return "momentum" if g["momentum"] else "grad"
 
     @torch.no_grad()
-    def snapshot(self, weights: list[torch.Tensor]) -> None:
+    def snapshot(self, weights: list[torch.Tensor], optimizer=None) -> None:
+        self._mode = self.shortcut(optimizer) if optimizer is not None else None
+        if self._mode is not None:
+            self._norm_before = torch.stack(torch._foreach_norm([w.detach() for w in weights]))
+            return
         if self._before is None or len(self._before) != len(weights):
             self._before = [torch.empty_like(w) for w in weights]
         torch._foreach_copy_(self._before, [w.detach() for w in weights])
+        self._norm_before = torch.stack(torch._foreach_norm(self._before))
 
     @torch.no_grad()
-    def ratios(self, weights: list[torch.Tensor]) -> np.ndarray:
-        before_norm = torch.stack(torch._foreach_norm(self._before))
-        torch._foreach_sub_(self._before, [w.detach() for w in weights])
-        delta = torch.stack(torch._foreach_norm(self._before))
-        return (delta / before_norm.clamp_min(1e-30)).cpu().numpy().astype(np.float64)
+    def ratios(self, weights: list[torch.Tensor], optimizer=None) -> np.ndarray:
+        if self._mode is not None:
+            lr = optimizer.param_groups[0]["lr"]
+            if self._mode == "grad":
+                steps = [w.grad for w in weights]
+            else:
+                steps = [optimizer.state.get(w, {}).get("momentum_buffer") for w in weights]
+            steps = [t if t is not None else torch.zeros_like(w) for t, w in zip(steps, weights,
+                                                                             strict=True)]
+            delta = lr * torch.stack(torch._foreach_norm(steps))
+        else:
+            torch._foreach_sub_(self._before, [w.detach() for w in weights])
+            delta = torch.stack(torch._foreach_norm(self._before))
+        return (delta / self._norm_before.clamp_min(1e-30)).cpu().numpy().astype(np.float64)
 
 
 @torch.no_grad()

@@ -193,8 +193,10 @@ class Trainer:
             return self._diverged(step, "loss", x, loss_value, lr=cfg.optim.lr)
         objective.backward()
         params = [p for p in self._params if p.grad is not None]
-        grads = [p.grad for p in params]
-        grad_norm = torch.nn.utils.get_total_norm(grads).item() if grads else 0.0
+        # One norm per parameter, before clipping: the global norm and grad_w both come from it.
+        norms = (torch.stack(torch._foreach_norm([p.grad for p in params])) if params
+                 else torch.zeros(0, device=self.device))
+        grad_norm = norms.square().sum().sqrt().item()
         if not math.isfinite(grad_norm):
             return self._diverged(step, "backward", x, loss_value, cap=cap, lr=cfg.optim.lr)
         clip = cfg.optim.clip_norm
@@ -203,7 +205,11 @@ class Trainer:
             torch.nn.utils.clip_grads_with_norm_(params, clip, torch.tensor(grad_norm))
         stats = {}
         if probe:
-            stats = probes.layer_stats(cap, self._act_name(), self._act_modules(), self._weights(),
+            where = {id(p): i for i, p in enumerate(params)}
+            zero = norms.new_zeros(())
+            grad_w = torch.stack([norms[where[id(w)]] if id(w) in where else zero
+                                  for w in self._weights()])
+            stats = probes.layer_stats(cap, self._act_name(), self._act_modules(), grad_w,
                                        self.recurrent)
             gates = probes.gate_means(cap)
             if gates is not None:
@@ -213,10 +219,10 @@ class Trainer:
                 return self._diverged(step, "forward", x, loss_value, layer=layer)
         if update:
             if probe:
-                self._update_meter.snapshot(self._weights())
+                self._update_meter.snapshot(self._weights(), self.optimizer)
             self.optimizer.step()
             if probe:
-                stats["update_ratio"] = self._update_meter.ratios(self._weights())
+                stats["update_ratio"] = self._update_meter.ratios(self._weights(), self.optimizer)
         if probe:
             stats["meanfield_grad_h"] = self._meanfield(stats["grad_h"], step)
         self._recent_norms = (self._recent_norms + [grad_norm])[-20:]

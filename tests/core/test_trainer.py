@@ -193,3 +193,26 @@ def test_overflow_at_initialization_ends_the_run_at_the_probe():
     assert not rec.finite and tr.diverged is rec.divergence and rec.divergence.step == 0
     with pytest.raises(RuntimeError):
         tr.step()
+
+
+@pytest.mark.parametrize("optim", [{"name": "sgd"}, {"name": "momentum"},
+                                   {"name": "momentum", "clip_norm": 0.05},
+                                   {"name": "nesterov"}, {"name": "sgd", "weight_decay": 0.01},
+                                   {"name": "adam", "lr": 0.01}])
+def test_update_ratio_equals_measured_weight_change(optim):
+    """update_ratio, however it is computed, equals ‖W_after − W_before‖/‖W_before‖."""
+    tr = Trainer(small(optim=optim))
+    list(tr.steps(3))
+    before = [w.detach().clone() for w in tr.model.hidden_weights]
+    rec = tr.step()
+    want = [(w.detach() - b).norm().item() / b.norm().item()
+            for w, b in zip(tr.model.hidden_weights, before, strict=True)]
+    np.testing.assert_allclose(rec.update_ratio, want, rtol=1e-4)
+
+
+def test_grad_w_is_measured_before_clipping():
+    cfg = small(optim={"clip_norm": 1e-4})
+    rec = Trainer(cfg).step()
+    free = Trainer(cfg.with_value("optim.clip_norm", 0)).step()
+    assert rec.clipped and not free.clipped
+    np.testing.assert_allclose(rec.grad_w, free.grad_w, rtol=1e-5)
