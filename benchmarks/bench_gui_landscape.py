@@ -19,12 +19,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# A private settings file: a benchmark must not read or change the user's settings.
 os.environ.setdefault("GRADLAB_SETTINGS",
-                      os.path.join(os.path.dirname(__file__), ".bench_settings.ini"))
+                      os.path.join(tempfile.mkdtemp(prefix="gradlab-bench-"), "settings.ini"))
 
 
 def main() -> int:
