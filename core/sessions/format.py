@@ -16,10 +16,11 @@ import numpy as np
 import torch
 
 from core.config import ExperimentConfig
-from core.errors import ConfigError, SessionError
+from core.errors import SessionError
 from core.sessions import optim_state
-from core.sessions.archive import READ_ERRORS, Reader, write_atomic, write_json, write_npz
-from core.sessions.manifest import FORMAT_NAME, FORMAT_VERSION, check_manifest
+from core.sessions.archive import write_atomic, write_json, write_npz
+from core.sessions.info import open_session, read_config_and_meta
+from core.sessions.manifest import FORMAT_NAME, FORMAT_VERSION
 from core.training.history import History
 
 MEMBERS = ("manifest.json", "config.json", "weights.npz", "optimizer.json", "optimizer.npz",
@@ -87,26 +88,11 @@ def load_session(path: str | os.PathLike) -> SessionData:
     """Read a session file; SessionError naming the file and the problem for anything amiss.
 
     Never unpickles and never executes code from the file (see FORMAT.md)."""
-    path = os.fspath(path)
-    try:
-        zf = zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise SessionError(f"cannot open session {path!r}: no such file") from None
-    except zipfile.BadZipFile:
-        raise SessionError(f"cannot open session {path!r}: not a GradLab session "
-                           "(not a zip archive, or a truncated one)") from None
-    except READ_ERRORS as e:
-        raise SessionError(f"cannot open session {path!r}: {e}") from None
-    with zf:
-        r = Reader(zf, path)
-        check_manifest(r)
+    with open_session(path) as (r, _manifest):
         missing = [m for m in MEMBERS if m not in r.names]
         if missing:
             raise r.fail(f"member {missing[0]} is missing (the file is incomplete or damaged)")
-        try:
-            config = ExperimentConfig.from_dict(r.json("config.json"))
-        except (ConfigError, TypeError, ValueError) as e:
-            raise r.fail(f"config.json: {e}") from None
+        config, meta = read_config_and_meta(r)
         weights = {k: optim_state.numpy_to_tensor(a) for k, a in r.npz("weights.npz").items()}
         try:
             optim = optim_state.decode(r.json("optimizer.json"), r.npz("optimizer.npz"), r.fail)
@@ -118,9 +104,6 @@ def load_session(path: str | os.PathLike) -> SessionData:
             history = History.from_arrays(r.npz("history.npz"))
         except ValueError as e:
             raise r.fail(f"history.npz: {e}") from None
-        meta = r.json("meta.json")
-        if not isinstance(meta, dict):
-            raise r.fail("meta.json is not a JSON object")
         return SessionData(config=config, model_state=weights, optim_state=optim,
                            history=history, rng_state=r.npz("rng.npz"), meta=meta)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from core.config import ExperimentConfig
@@ -28,8 +30,9 @@ class SessionInfo:
         return step if isinstance(step, int) and not isinstance(step, bool) else 0
 
 
-def read_session_info(path: str | os.PathLike) -> SessionInfo:
-    """The manifest, config and meta of a session file; SessionError for anything amiss."""
+@contextmanager
+def open_session(path: str | os.PathLike) -> Iterator[tuple[Reader, dict]]:
+    """An open session zip as (Reader, manifest), the manifest checked; SessionError otherwise."""
     path = os.fspath(path)
     try:
         zf = zipfile.ZipFile(path)
@@ -42,15 +45,26 @@ def read_session_info(path: str | os.PathLike) -> SessionInfo:
         raise SessionError(f"cannot open session {path!r}: {e}") from None
     with zf:
         r = Reader(zf, path)
-        manifest = check_manifest(r)
-        for member in ("config.json", "meta.json"):
-            if member not in r.names:
-                raise r.fail(f"member {member} is missing (the file is incomplete or damaged)")
-        try:
-            config = ExperimentConfig.from_dict(r.json("config.json"))
-        except (ConfigError, TypeError, ValueError) as e:
-            raise r.fail(f"config.json: {e}") from None
-        meta = r.json("meta.json")
-        if not isinstance(meta, dict):
-            raise r.fail("meta.json is not a JSON object")
+        yield r, check_manifest(r)
+
+
+def read_config_and_meta(r: Reader) -> tuple[ExperimentConfig, dict]:
+    """config.json (validated, migrated) and meta.json of an open session."""
+    for member in ("config.json", "meta.json"):
+        if member not in r.names:
+            raise r.fail(f"member {member} is missing (the file is incomplete or damaged)")
+    try:
+        config = ExperimentConfig.from_dict(r.json("config.json"))
+    except (ConfigError, TypeError, ValueError) as e:
+        raise r.fail(f"config.json: {e}") from None
+    meta = r.json("meta.json")
+    if not isinstance(meta, dict):
+        raise r.fail("meta.json is not a JSON object")
+    return config, meta
+
+
+def read_session_info(path: str | os.PathLike) -> SessionInfo:
+    """The manifest, config and meta of a session file; SessionError for anything amiss."""
+    with open_session(path) as (r, manifest):
+        config, meta = read_config_and_meta(r)
     return SessionInfo(config=config, meta=meta, manifest=manifest)
