@@ -98,6 +98,7 @@ class PlotPanel(QFrame):
         self._ranged_at = 0.0
         self._table_fn = None       # () -> (header, rows), computed only when exported
         self.div_step: int | None = None   # step where the run diverged (set by the lab)
+        self.div_lines: list = []   # (plot, line): the markers of place_divergence_lines
         self.setFrameShape(QFrame.StyledPanel)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         lay = QVBoxLayout(self)
@@ -162,6 +163,30 @@ class PlotPanel(QFrame):
         return []
 
     # ---- shared --------------------------------------------------------------------------
+    @property
+    def div_line(self) -> pg.InfiniteLine | None:
+        """The (first) divergence marker, or None: panels with one plot have just this one."""
+        return self.div_lines[0][1] if self.div_lines else None
+
+    def place_divergence_lines(self, step: int | None, plots) -> None:
+        """Replace the divergence markers by a dashed line at `step` on each of `plots`, the
+        first one labelled (step None: just remove them). For `mark_divergence`."""
+        for plot, line in self.div_lines:
+            plot.removeItem(line)
+        self.div_lines = []
+        if step is not None:
+            for plot in plots:
+                line = vline(self.theme, "" if self.div_lines else f"diverged (step {step})")
+                line.setPos(step)
+                plot.addItem(line)
+                self.div_lines.append((plot, line))
+        self.dirty = True
+
+    def invalidate(self) -> None:
+        """Redraw at the next frame and re-range the axes now (what is shown has changed)."""
+        self.dirty = True
+        self._ranged_at = 0.0
+
     def refresh(self, history, force_range: bool = False) -> bool:
         """Redraw if something changed and the panel is visible; True if it drew."""
         if not self.dirty or not self.isVisible():
@@ -189,8 +214,7 @@ class PlotPanel(QFrame):
         self.note.setStyleSheet(f"color: {theme.muted};")
         for p in self.plot_items():
             style_plot_item(p, theme)
-        self.dirty = True
-        self._ranged_at = 0.0
+        self.invalidate()
 
     def export_dialog(self, fmt: str) -> None:
         from desktop_app.plots.export import export_panel
@@ -205,6 +229,26 @@ class PlotPanel(QFrame):
             export_panel(self, stem, (fmt,))
         except OSError as e:
             QMessageBox.warning(self, "Export failed", str(e))
+
+
+class ModePanel(PlotPanel):
+    """A PlotPanel with a choice of what it shows in its header (`add_mode_box`): `mode` is
+    the chosen item's data, and `_mode_changed` runs whenever the choice changes."""
+
+    mode_box: QComboBox
+
+    def add_mode_box(self, items: list[tuple[str, str]], tip: str) -> None:
+        self.mode_box = option_box(items, tip)
+        self.mode_box.currentIndexChanged.connect(self._mode_changed)
+        self.tools.insertWidget(1, self.mode_box)
+
+    @property
+    def mode(self) -> str:
+        return self.mode_box.currentData()
+
+    def _mode_changed(self) -> None:
+        """Subclasses update labels and items for the new mode, then redraw."""
+        self.invalidate()
 
 
 def option_box(items: list[tuple[str, str]], tip: str) -> QComboBox:

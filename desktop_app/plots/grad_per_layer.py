@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from desktop_app.plots.base import PlotPanel, legend, new_plot, option_box, set_range, vline
+from desktop_app.plots.base import ModePanel, legend, new_plot, set_range
 from desktop_app.plots.clean import finite_xy, positive, span
 from desktop_app.theme import OKABE_ITO, series_colors
 
@@ -31,20 +31,18 @@ def pick_layers(n: int, k: int = MAX_LINES) -> list[int]:
     return sorted({int(round(i * (n - 1) / (k - 1))) for i in range(k)})
 
 
-class GradPerLayerPlot(PlotPanel):
+class GradPerLayerPlot(ModePanel):
     key = "grad_per_layer"
     title = "Gradient per layer"
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.mode_box = option_box(
+        self.add_mode_box(
             [(label, key) for key, (label, _) in MODES.items()],
             "‖∂L/∂hₗ‖: gradient reaching layer l's output (backprop's ∂L/∂X^l).\n"
             "‖∂L/∂Wₗ‖: gradient of layer l's weights.\n"
             "Update ratio: how much a step changes Wₗ relative to its size (≈1e-3 is healthy).\n"
             "Over steps: ‖∂L/∂hₗ‖ of a few layers through training.")
-        self.mode_box.currentIndexChanged.connect(self._mode_changed)
-        self.tools.insertWidget(1, self.mode_box)
         self.plot = new_plot(self.view, log_y=True)
         self.legend = legend(self.plot, theme)
         self.initial = self.plot.plot([], [], name="at initialization")
@@ -55,15 +53,9 @@ class GradPerLayerPlot(PlotPanel):
         self.ref.setZValue(-5)
         self.plot.addItem(self.ref)
         self.lines: list[pg.PlotDataItem] = []
-        self.div_line = None
-        self.div_step = None
         self.layer_names: list[str] = []
         self._style()
         self._mode_changed()
-
-    @property
-    def mode(self) -> str:
-        return self.mode_box.currentData()
 
     def plot_items(self):
         return [self.plot]
@@ -109,8 +101,7 @@ class GradPerLayerPlot(PlotPanel):
                 self.legend.addItem(self.meanfield, "mean-field prediction")
             self.legend.addItem(self.measured, "now (measured)")
         self._restyle_axes()
-        self.dirty = True
-        self._ranged_at = 0.0
+        self.invalidate()
 
     def _restyle_axes(self) -> None:
         from desktop_app.theme import style_plot_item
@@ -134,15 +125,8 @@ class GradPerLayerPlot(PlotPanel):
         self.mark_divergence(None)
 
     def mark_divergence(self, step):
-        if self.div_line is not None:
-            self.plot.removeItem(self.div_line)
-            self.div_line = None
         self.div_step = step
-        if step is not None and self.mode == "over_time":
-            self.div_line = vline(self.theme, f"diverged (step {step})")
-            self.div_line.setPos(step)
-            self.plot.addItem(self.div_line)
-        self.dirty = True
+        self.place_divergence_lines(step, [self.plot] if self.mode == "over_time" else [])
 
     def draw(self, history, rerange):
         if self.mode == "over_time":

@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 
-from desktop_app.plots.base import PlotPanel, new_plot, set_range, style_colorbar, vline
+from desktop_app.plots.base import PlotPanel, new_plot, set_range, style_colorbar
 from desktop_app.plots.clean import finite, finite_xy, fmt, span
 from desktop_app.plots.rnn_key import KeyRow, caption
 from desktop_app.plots.rnn_task import GATE_BATCH
@@ -67,7 +67,6 @@ class RnnGatePlot(PlotPanel):
         self.rho = math.nan
         self.gain_log: list[tuple[int, float, float]] = []   # (step, geometric-mean gain, ρ)
         self.pct_log: list[tuple[int, float, float]] = []    # (step, 10th, 90th pct of the gate)
-        self.div_line = None
         self._mode()
 
     def plot_items(self):
@@ -175,14 +174,7 @@ class RnnGatePlot(PlotPanel):
         self.dirty = True
 
     def mark_divergence(self, step):
-        if self.div_line is not None:
-            self.bottom.removeItem(self.div_line)
-            self.div_line = None
-        if step is not None:
-            self.div_line = vline(self.theme, f"diverged (step {step})")
-            self.div_line.setPos(step)
-            self.bottom.addItem(self.div_line)
-        self.dirty = True
+        self.place_divergence_lines(step, [self.bottom])
 
     # ---- drawing ------------------------------------------------------------------------------
     def draw(self, history, rerange):

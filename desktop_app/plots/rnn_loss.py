@@ -14,8 +14,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from desktop_app.plots.base import PlotPanel, new_plot, option_box, set_range, vline
-from desktop_app.plots.clean import finite, finite_xy, fmt, positive, span
+from desktop_app.plots.base import ModePanel, set_range
+from desktop_app.plots.clean import finite, finite_xy, fmt, positive
+from desktop_app.plots.loss_accuracy import LossAccuracyPanel
 from desktop_app.plots.rnn_key import KeyRow, caption
 from desktop_app.theme import TEST_COLOR, TRAIN_COLOR
 
@@ -25,40 +26,22 @@ KIND_STYLE = {"rnn": ("#D55E00", Qt.SolidLine, "t"), "lstm": ("#0072B2", Qt.Dash
 KIND_GLYPH = {"rnn": "line_triangle", "lstm": "dash_point", "gru": "dashdot_square"}
 
 
-class RnnLossPlot(PlotPanel):
+class RnnLossPlot(ModePanel, LossAccuracyPanel):
     key = "rnn_loss"
     title = "Loss and accuracy"
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.mode_box = option_box([("this run", "run"), ("RNN·LSTM·GRU", "compare")],
-                                   "This run's loss, or the comparison of the three kinds of "
-                                   "recurrent net on the same task and seed (Compare button)")
-        self.mode_box.currentIndexChanged.connect(self._mode_changed)
-        self.tools.insertWidget(1, self.mode_box)
+        self.add_mode_box([("this run", "run"), ("RNN·LSTM·GRU", "compare")],
+                          "This run's loss, or the comparison of the three kinds of "
+                          "recurrent net on the same task and seed (Compare button)")
         self.key_row = KeyRow(self)
-        self.top = new_plot(self.view, 0, 0, log_y=True)
-        self.bottom = new_plot(self.view, 1, 0)
-        self.bottom.setXLink(self.top)
-        self.view.ci.layout.setRowStretchFactor(0, 3)
-        self.view.ci.layout.setRowStretchFactor(1, 2)
-        self.top.setLabel("left", "loss")
-        self.bottom.setLabel("left", "accuracy (%)")
-        self.bottom.setLabel("bottom", "training step")
-        self.batch = self.top.plot([], [])
-        self.batch.setClipToView(True)
-        self.batch.setDownsampling(auto=True, method="peak")
-        self.train = self.top.plot([], [])
-        self.test = self.top.plot([], [])
-        self.train_acc = self.bottom.plot([], [])
-        self.test_acc = self.bottom.plot([], [])
         self.baseline = pg.InfiniteLine(angle=0, movable=False)
         self.baseline.setZValue(-5)
         self.top.addItem(self.baseline)
         self.kind_batch = {k: self.top.plot([], []) for k in KIND_STYLE}
         self.kind_test = {k: self.top.plot([], []) for k in KIND_STYLE}
         self.kind_acc = {k: self.bottom.plot([], []) for k in KIND_STYLE}
-        self.div_lines = []
         self.classification = False
         self.baseline_value = math.nan
         self.baseline_text = ""
@@ -66,34 +49,16 @@ class RnnLossPlot(PlotPanel):
         self.comparison: list = []
         self.comparison_running = False
         self.compare_note = ""
-        self.div_step = None
         self._style()
         self._mode_changed()
 
-    @property
-    def mode(self) -> str:
-        return self.mode_box.currentData()
-
-    def plot_items(self):
-        return [self.top, self.bottom]
-
     def apply_theme(self, theme):
         super().apply_theme(theme)
-        self._style()
         self._legend()
 
     def _style(self) -> None:
+        super()._style()
         t = self.theme
-        faint = pg.mkColor(TRAIN_COLOR)
-        faint.setAlpha(110)
-        self.batch.setPen(pg.mkPen(faint, width=1))
-        for item, color in ((self.train, TRAIN_COLOR), (self.test, TEST_COLOR),
-                            (self.train_acc, TRAIN_COLOR), (self.test_acc, TEST_COLOR)):
-            item.setPen(pg.mkPen(color, width=1))
-            item.setSymbol("o")
-            item.setSymbolSize(max(t.symbol_size - 2, 4))
-            item.setSymbolBrush(color)
-            item.setSymbolPen(None)
         self.baseline.setPen(pg.mkPen(t.muted, width=t.pen_width, style=Qt.DashLine))
         for k, (color, style, sym) in KIND_STYLE.items():
             c = pg.mkColor(color)
@@ -114,8 +79,7 @@ class RnnLossPlot(PlotPanel):
             for item in d.values():
                 item.setVisible(not run)
         self._legend()
-        self.dirty = True
-        self._ranged_at = 0.0
+        self.invalidate()
 
     def _legend(self) -> None:
         t = self.theme
@@ -183,16 +147,7 @@ class RnnLossPlot(PlotPanel):
 
     def mark_divergence(self, step):
         self.div_step = step
-        for plot, line in self.div_lines:
-            plot.removeItem(line)
-        self.div_lines = []
-        if step is not None and self.mode == "run":
-            for plot in (self.top, self.bottom):
-                line = vline(self.theme, f"diverged (step {step})" if plot is self.top else "")
-                line.setPos(step)
-                plot.addItem(line)
-                self.div_lines.append((plot, line))
-        self.dirty = True
+        self.place_divergence_lines(step, (self.top, self.bottom) if self.mode == "run" else ())
 
     # ---- drawing ----------------------------------------------------------------------------
     def draw(self, history, rerange):
@@ -256,14 +211,9 @@ class RnnLossPlot(PlotPanel):
                                    "test_acc_pct", "clipped"],
                                   np.column_stack([steps, loss, tl, vl, ta, va, clipped]).tolist())
         if rerange:
-            last = float(steps[-1])
-            set_range(self.top, x=(0.0, max(last, 10.0)), grow_x=1.25)
+            self.fit_x(float(steps[-1]))
             extra = [self.baseline_value] if math.isfinite(self.baseline_value) else []
-            yr = span(np.concatenate([loss[-20000:], tl, vl, extra]), log=True, pad=0.05,
-                      min_span=0.5)
-            if yr:
-                set_range(self.top, y=yr)
-            set_range(self.bottom, y=(0, 102))
+            self.fit_y([loss[-20000:], tl, vl, extra])
 
     def _draw_compare(self, rerange):
         by_kind = {c.kind: c for c in self.comparison}
@@ -312,7 +262,4 @@ class RnnLossPlot(PlotPanel):
         if rerange and ys:
             set_range(self.top, x=(0.0, last), grow_x=1.05, sticky=self.comparison_running)
             extra = [self.baseline_value] if math.isfinite(self.baseline_value) else []
-            yr = span(np.concatenate(ys + [np.asarray(extra)]), log=True, pad=0.05, min_span=0.5)
-            if yr:
-                set_range(self.top, y=yr)
-            set_range(self.bottom, y=(0, 102))
+            self.fit_y(ys + [np.asarray(extra)])
