@@ -10,14 +10,13 @@ from __future__ import annotations
 import bisect
 import math
 
-from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDoubleValidator
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QSlider, QWidget
+from PySide6.QtWidgets import QWidget
+
+from desktop_app.widgets.table_slider import TableSlider
 
 
-class LogSlider(QWidget):
-    valueChanged = Signal(float)
-
+class LogSlider(TableSlider):
     def __init__(self, lo: float, hi: float, *, per_decade: int = 20, zero_at_min: bool = False,
                  integer: bool = False, parent: QWidget | None = None):
         super().__init__(parent)
@@ -26,18 +25,9 @@ class LogSlider(QWidget):
         self.zero_at_min = zero_at_min
         self.integer = integer
         self._value = self.lo
-        self.slider = QSlider(Qt.Horizontal)
-        self.edit = QLineEdit()
         self.edit.setValidator(QDoubleValidator(0.0, 1e12, 12))
         self.edit.setFixedWidth(self.fontMetrics().horizontalAdvance("0.000001") + 14)
-        self.edit.setAlignment(Qt.AlignRight)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.slider, 1)
-        lay.addWidget(self.edit)
         self._set_steps()
-        self.slider.valueChanged.connect(self._slid)
-        self.edit.editingFinished.connect(self._typed)
         self._show(self._value)
 
     def _set_steps(self) -> None:
@@ -48,14 +38,11 @@ class LogSlider(QWidget):
         else:
             n = round(math.log10(self.hi / self.lo) * self.per_decade)
             vals = {float(f"{self.lo * 10 ** (p / self.per_decade):.3g}") for p in range(n + 1)}
-        self.values = ([0.0] if self.zero_at_min else []) + sorted(vals)
-        self._logs = [math.log(v) if v > 0 else -math.inf for v in self.values]
-        self.slider.setRange(0, len(self.values) - 1)
+        values = ([0.0] if self.zero_at_min else []) + sorted(vals)
+        self._logs = [math.log(v) if v > 0 else -math.inf for v in values]
+        self.set_values(values)
 
-    def _to_value(self, pos: int) -> float:
-        return self.values[pos]
-
-    def _to_pos(self, v: float) -> int:
+    def position_of(self, v: float) -> int:
         """Index of the table value nearest to v on a log scale."""
         if v <= 0:
             return 0
@@ -72,29 +59,5 @@ class LogSlider(QWidget):
         else:
             self.edit.setText(f"{v:.3g}")
 
-    def _slid(self, pos: int) -> None:
-        self._value = self._to_value(pos)
-        self._show(self._value)
-        self.valueChanged.emit(self._value)
-
-    def _typed(self) -> None:
-        text = self.edit.text().split(" ")[0]
-        try:
-            v = float(text)
-        except ValueError:
-            self._show(self._value)
-            return
-        if v != self._value:
-            self.setValue(v)
-            self.valueChanged.emit(self._value)
-
-    def value(self) -> float:
-        return self._value
-
-    def setValue(self, v: float) -> None:
-        """Show v (no signal); values beyond the slider's ends keep the knob at the end."""
-        self._value = float(v)
-        self.slider.blockSignals(True)
-        self.slider.setValue(self._to_pos(self._value))
-        self.slider.blockSignals(False)
-        self._show(self._value)
+    def _parse(self, text: str) -> float:
+        return float(text.split(" ")[0])      # "0 (off)" reads as 0

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import bisect
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QDoubleValidator
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QSlider, QWidget
+from PySide6.QtWidgets import QWidget
+
+from desktop_app.widgets.table_slider import TableSlider
 
 # (from, to, step): the table's segments, finer towards 1.
 SEGMENTS = ((0.1, 0.5, 0.05), (0.5, 0.8, 0.02), (0.8, 0.95, 0.01), (0.95, 1.05, 0.002),
@@ -28,30 +30,17 @@ def rho_values() -> list[float]:
     return sorted(vals)
 
 
-class RhoSlider(QWidget):
+class RhoSlider(TableSlider):
     """valueChanged(ρ) on every move; setValue(ρ) shows a value without a signal."""
-
-    valueChanged = Signal(float)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.values = [0.0, *rho_values()]
-        self._value = 0.0
-        self.slider = QSlider(Qt.Horizontal)
-        self.slider.setRange(0, len(self.values) - 1)
+        self.set_values([0.0, *rho_values()])
         self.slider.setPageStep(10)
         self.slider.setAccessibleName("Spectral radius")
-        self.edit = QLineEdit()
         self.edit.setValidator(QDoubleValidator(0.0, 10.0, 4))
         self._fit_edit()
-        self.edit.setAlignment(Qt.AlignRight)
         self.edit.setAccessibleName("Spectral radius value")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.slider, 1)
-        lay.addWidget(self.edit)
-        self.slider.valueChanged.connect(self._slid)
-        self.edit.editingFinished.connect(self._typed)
         self._show(self._value)
 
     def _fit_edit(self) -> None:
@@ -75,28 +64,6 @@ class RhoSlider(QWidget):
         self.edit.setToolTip("off: W_hh keeps the scheme's own radius (init.spectral_radius = 0)"
                              if v <= 0 else f"ρ = {v:g}")
 
-    def _slid(self, pos: int) -> None:
-        self._value = self.values[pos]
-        self._show(self._value)
-        self.valueChanged.emit(self._value)
-
-    def _typed(self) -> None:
-        text = self.edit.text().strip()
-        try:
-            v = 0.0 if text in ("", OFF_TEXT) else float(text)
-        except ValueError:
-            self._show(self._value)
-            return
-        if v != self._value:
-            self.setValue(v)
-            self.valueChanged.emit(self._value)
-
-    def value(self) -> float:
-        return self._value
-
-    def setValue(self, v: float) -> None:  # noqa: N802 (Qt's name, used by ControlsPanel.sync_key)
-        self._value = float(v)
-        self.slider.blockSignals(True)
-        self.slider.setValue(self.position_of(self._value))
-        self.slider.blockSignals(False)
-        self._show(self._value)
+    def _parse(self, text: str) -> float:
+        text = text.strip()
+        return 0.0 if text in ("", OFF_TEXT) else float(text)
