@@ -6,15 +6,19 @@ The pattern (follow it for a new lab, e.g. the recurrent or landscape lab):
    "deep", "recurrent", "landscape", "generalization"), `title` (the tab text), and the lesson
    card's default text.
 2. `build_controls()` returns the controls side, usually a `ControlsPanel(state, sections)` of
-   `Control(key, label, kind, …)`: widgets bound two-way to the shared ExperimentState.
-3. `build_plots()` returns the plots area; `panels()` lists its PlotPanels (each redraws from
-   the History in `draw(history, rerange)`, exports PNG/SVG/CSV, marks divergence).
+   `Control(key, label, kind, …)`: widgets bound two-way to the shared ExperimentState. Controls
+   that several labs show are defined once in `shared_controls.py`.
+3. `build_plots()` returns the plots area (`plots_grid` or `plots_layout` in base.py) with the
+   lesson card `self.lesson` (made by the base) in it; `panels()` lists its PlotPanels (each
+   redraws from the History in `draw(history, rerange)`, exports PNG/SVG/CSV, marks divergence).
 4. `accepts(cfg)` says whether a config belongs to this lab; `default_config()` is loaded when
    the user switches to the lab with a config it does not accept.
 5. `tasks()` returns Tasks (`fn(trainer) -> numpy payload`) the training thread runs between
    steps at a throttled rate while the lab is shown; results arrive in `on_task(name, payload)`.
    Heavy analyses that should not slow training (a landscape grid) belong in the lab's own
-   worker with "latest request wins"; a Task can hand it a copy of the weights.
+   worker with "latest request wins"; a Task can hand it a copy of the weights. A lab with
+   threads of its own stops them in `shutdown()`, calls `shutdown_on_quit()` once and
+   `watch_window()` before starting a thread (so closing the window stops them too).
    The trainer normally lives in a child process (workers/train_worker.py): a Task's fn must
    be picklable (a module-level function or a functools.partial of one), live in a module that
    does not import Qt, and return numpy/plain data, never tensors.

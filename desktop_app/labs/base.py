@@ -5,12 +5,43 @@ See desktop_app/labs/__init__.py for the pattern a new lab follows.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.config import ExperimentConfig
 from desktop_app.theme import Theme
 from desktop_app.widgets.banner import Banner
+from desktop_app.widgets.lesson_card import LessonCard
+
+
+def plots_layout() -> tuple[QWidget, QGridLayout]:
+    """An empty plots area: a grid without margins and 4 px between the panels."""
+    w = QWidget()
+    grid = QGridLayout(w)
+    grid.setContentsMargins(0, 0, 0, 0)
+    grid.setSpacing(4)
+    return w, grid
+
+
+def plots_grid(rows: list[list[QWidget]]) -> QWidget:
+    """A plots area of equal cells, filled row by row."""
+    w, grid = plots_layout()
+    for r, row in enumerate(rows):
+        for c, widget in enumerate(row):
+            grid.addWidget(widget, r, c)
+    for i in range(max(len(row) for row in rows)):
+        grid.setColumnStretch(i, 1)
+    for i in range(len(rows)):
+        grid.setRowStretch(i, 1)
+    return w
 
 
 class Lab(QWidget):
@@ -24,6 +55,7 @@ class Lab(QWidget):
         self.state = state
         self.controller = controller
         self.theme = theme
+        self._watched = None     # the window whose closing stops this lab's threads
         self.controls = self.build_controls()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -37,6 +69,7 @@ class Lab(QWidget):
         self.banner = Banner(theme)
         self.banner.reset_requested.connect(controller.reset)
         rl.addWidget(self.banner)
+        self.lesson = LessonCard(theme, self.lesson_title, self.lesson_text)   # build_plots places it
         self.plots_area = self.build_plots()
         rl.addWidget(self.plots_area, 1)
         split = QSplitter(Qt.Horizontal)
@@ -77,7 +110,7 @@ class Lab(QWidget):
         """The shared config changed (controls echo it themselves)."""
 
     def set_preset(self, preset) -> None:
-        pass
+        self.lesson.set_preset(preset)
 
     def start_run(self, info, history) -> None:
         self.banner.hide()
@@ -111,3 +144,32 @@ class Lab(QWidget):
         self.controls_scroll.setMinimumWidth(self.controls.sizeHint().width() + bar + 4)
         for p in self.panels():
             p.apply_theme(theme)
+        self.lesson.apply_theme(theme)
+
+    # ---- for subclasses -------------------------------------------------------------------------
+    def offer_devices(self, info) -> None:
+        """List the devices the run found in the Device control of `self.controls_panel`."""
+        self.controls_panel.set_choices("device", [(d, d) for d in ["auto", *info.devices]])
+
+    # ---- labs with threads of their own -------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop this lab's own threads (the window stops only the trainer)."""
+
+    def shutdown_on_quit(self) -> None:
+        """Run `shutdown` when the application quits (for a lab with threads of its own)."""
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    def watch_window(self) -> None:
+        """Run `shutdown` when this lab's window closes, before Qt destroys the threads with it.
+        Call it before starting a thread: the lab may have been put in a window since."""
+        top = self.window()
+        if top is not self and top is not self._watched:
+            top.installEventFilter(self)
+            self._watched = top
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if obj is self._watched and event.type() == QEvent.Close:
+            self.shutdown()
+        return False

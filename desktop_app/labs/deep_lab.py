@@ -3,10 +3,20 @@ vanishing/exploding gradients, with five live plots and the preset's explanation
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
-from core.config import ACTIVATIONS, DATASETS_1D, DATASETS_2D, INIT_SCHEMES, ExperimentConfig
-from desktop_app.labs.base import Lab
+from core.config import DATASETS_1D, DATASETS_2D, ExperimentConfig
+from desktop_app.labs.base import Lab, plots_grid
+from desktop_app.labs.shared_controls import (
+    CLIP_NORM,
+    DATA_NOISE,
+    DEVICE,
+    MLP_INIT,
+    MLP_OPTIMIZER,
+    SEED,
+    TRAIN_EXAMPLES,
+    mlp_network,
+)
 from desktop_app.plots.activations import ActivationsPlot
 from desktop_app.plots.boundary_task import compute_boundary
 from desktop_app.plots.decision_boundary import DecisionBoundaryPlot
@@ -14,7 +24,6 @@ from desktop_app.plots.grad_heatmap import GradHeatmapPlot
 from desktop_app.plots.grad_per_layer import GradPerLayerPlot
 from desktop_app.plots.loss_curves import LossCurvesPlot
 from desktop_app.widgets.controls_panel import Control, ControlsPanel
-from desktop_app.widgets.lesson_card import LessonCard
 from desktop_app.workers.messages import Task
 
 DATASET_CHOICES = tuple((d, d) for d in DATASETS_2D if d != "csv") + \
@@ -22,34 +31,24 @@ DATASET_CHOICES = tuple((d, d) for d in DATASETS_2D if d != "csv") + \
 
 SECTIONS = [
     ("Network", [
-        Control("model.depth", "Depth L", "int", 1, 100),
-        Control("model.width", "Width (units)", "log", 2, 1024),
-        Control("model.activation", "Activation φ", "choice",
-                choices=tuple((a, a) for a in ACTIVATIONS)),
-        Control("model.skip", "Skip connections", "choice"),
-        Control("model.norm", "Normalisation", "choice"),
+        *mlp_network(max_depth=100, max_width=1024),
         Control("model.dropout", "Dropout p", "float", 0.0, 0.9),
     ]),
     ("Initialization", [
-        Control("init.scheme", "Scheme", "choice", choices=tuple((s, s) for s in INIT_SCHEMES)),
-        Control("init.scale", "Weight scale σ_w", "float", 0.0, 4.0),
+        *MLP_INIT,
         Control("init.bias_std", "Bias std σ_b", "float", 0.0, 2.0),
     ]),
     ("Optimizer", [
-        Control("optim.name", "Optimizer", "choice"),
-        Control("optim.lr", "Learning rate η", "log", 1e-5, 10.0),
-        Control("optim.momentum", "Momentum β", "float", 0.0, 0.999, decimals=3),
-        Control("optim.batch_size", "Batch size", "log", 1, 4096),
-        Control("optim.weight_decay", "L2 λ₂", "log", 1e-6, 1.0, zero_at_min=True),
+        *MLP_OPTIMIZER,
         Control("optim.l1", "L1 λ₁", "log", 1e-6, 1.0, zero_at_min=True),
-        Control("optim.clip_norm", "Clip ‖g‖ at", "log", 0.01, 1000.0, zero_at_min=True),
+        CLIP_NORM,
     ]),
     ("Data and run", [
         Control("data.name", "Dataset", "choice", choices=DATASET_CHOICES),
-        Control("data.noise", "Noise σ", "float", 0.0, 1.0),
-        Control("data.n_train", "Train examples", "log", 8, 20000),
-        Control("seed", "Seed", "spin"),
-        Control("device", "Device", "choice", choices=(("auto", "auto"), ("cpu", "cpu"))),
+        DATA_NOISE,
+        TRAIN_EXAMPLES,
+        SEED,
+        DEVICE,
     ]),
 ]
 
@@ -82,22 +81,8 @@ class DeepLab(Lab):
         self.boundary = DecisionBoundaryPlot(t)
         self.activations = ActivationsPlot(t)
         self.loss = LossCurvesPlot(t)
-        self.lesson = LessonCard(t, self.lesson_title, self.lesson_text)
-        w = QWidget()
-        grid = QGridLayout(w)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(4)
-        grid.addWidget(self.grad, 0, 0)
-        grid.addWidget(self.heatmap, 0, 1)
-        grid.addWidget(self.boundary, 0, 2)
-        grid.addWidget(self.activations, 1, 0)
-        grid.addWidget(self.loss, 1, 1)
-        grid.addWidget(self.lesson, 1, 2)
-        for i in range(3):
-            grid.setColumnStretch(i, 1)
-        for i in range(2):
-            grid.setRowStretch(i, 1)
-        return w
+        return plots_grid([[self.grad, self.heatmap, self.boundary],
+                           [self.activations, self.loss, self.lesson]])
 
     def panels(self) -> list:
         return [self.grad, self.heatmap, self.boundary, self.activations, self.loss]
@@ -112,14 +97,6 @@ class DeepLab(Lab):
         if name == "boundary":
             self.boundary.set_result(payload)
 
-    def set_preset(self, preset) -> None:
-        self.lesson.set_preset(preset)
-
     def start_run(self, info, history) -> None:
-        devices = ["auto", *info.devices]
-        self.controls_panel.set_choices("device", [(d, d) for d in devices])
+        self.offer_devices(info)
         super().start_run(info, history)
-
-    def apply_theme(self, theme) -> None:
-        super().apply_theme(theme)
-        self.lesson.apply_theme(theme)

@@ -15,11 +15,19 @@ import dataclasses
 import time
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QThread, QTimer
-from PySide6.QtWidgets import QApplication, QGridLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, QEventLoop, QThread, QTimer
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from core.config import ACTIVATIONS, DATASETS_2D, INIT_SCHEMES, ExperimentConfig
-from desktop_app.labs.base import Lab
+from core.config import DATASETS_2D, ExperimentConfig
+from desktop_app.labs.base import Lab, plots_layout
+from desktop_app.labs.shared_controls import (
+    DATA_NOISE,
+    MLP_INIT,
+    MLP_OPTIMIZER,
+    SEED,
+    TRAIN_EXAMPLES,
+    mlp_network,
+)
 from desktop_app.plots.landscape_map import LandscapeMapPlot
 from desktop_app.plots.landscape_slice import LandscapeSlicePlot
 from desktop_app.plots.landscape_task import TrajectoryBuffer, snapshot_task_fn
@@ -27,7 +35,6 @@ from desktop_app.plots.loss_curves import LossCurvesPlot
 from desktop_app.widgets.controls_panel import Control, ControlsPanel
 from desktop_app.widgets.landscape_controls import LandscapeControls
 from desktop_app.widgets.landscape_readout import CurvatureReadout
-from desktop_app.widgets.lesson_card import LessonCard
 from desktop_app.workers.landscape_worker import LandscapeRequest, LandscapeSettings, LandscapeWorker
 from desktop_app.workers.messages import Task
 
@@ -38,31 +45,15 @@ DUTY = 0.6                # while training the worker computes at most this shar
 SETTLE_S = 60.0           # screenshots wait at most this long for the newest landscape
 
 SECTIONS = [
-    ("Network", [
-        Control("model.depth", "Depth L", "int", 1, 60),
-        Control("model.width", "Width (units)", "log", 2, 512),
-        Control("model.activation", "Activation φ", "choice",
-                choices=tuple((a, a) for a in ACTIVATIONS)),
-        Control("model.skip", "Skip connections", "choice"),
-        Control("model.norm", "Normalisation", "choice"),
-    ]),
-    ("Initialization", [
-        Control("init.scheme", "Scheme", "choice", choices=tuple((s, s) for s in INIT_SCHEMES)),
-        Control("init.scale", "Weight scale σ_w", "float", 0.0, 4.0),
-    ]),
-    ("Optimizer", [
-        Control("optim.name", "Optimizer", "choice"),
-        Control("optim.lr", "Learning rate η", "log", 1e-5, 10.0),
-        Control("optim.momentum", "Momentum β", "float", 0.0, 0.999, decimals=3),
-        Control("optim.batch_size", "Batch size", "log", 1, 4096),
-        Control("optim.weight_decay", "L2 λ₂", "log", 1e-6, 1.0, zero_at_min=True),
-    ]),
+    ("Network", mlp_network(max_depth=60, max_width=512)),
+    ("Initialization", MLP_INIT),
+    ("Optimizer", MLP_OPTIMIZER),
     ("Data", [
         Control("data.name", "Dataset", "choice", choices=tuple((d, d) for d in DATASETS_2D
                                                                   if d != "csv")),
-        Control("data.noise", "Noise σ", "float", 0.0, 1.0),
-        Control("data.n_train", "Train examples", "log", 8, 20000),
-        Control("seed", "Seed", "spin"),
+        DATA_NOISE,
+        TRAIN_EXAMPLES,
+        SEED,
     ]),
 ]
 
@@ -104,10 +95,7 @@ class LandscapeLab(Lab):
         self.worker.progress.connect(self._on_progress)
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self._maybe_request)
-        self._hooked = None
-        app = QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
+        self.shutdown_on_quit()
 
     # ---- building --------------------------------------------------------------------------
     def build_controls(self) -> QWidget:
@@ -148,11 +136,7 @@ class LandscapeLab(Lab):
         self.slice = LandscapeSlicePlot(t)
         self.loss = LossCurvesPlot(t)
         self.readout = CurvatureReadout(t)
-        self.lesson = LessonCard(t, self.lesson_title, self.lesson_text)
-        w = QWidget()
-        grid = QGridLayout(w)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(4)
+        w, grid = plots_layout()
         grid.addWidget(self.map, 0, 0, 2, 1)
         grid.addWidget(self.loss, 2, 0)
         grid.addWidget(self.slice, 0, 1)
@@ -179,9 +163,6 @@ class LandscapeLab(Lab):
         return ExperimentConfig()
 
     # ---- window hooks ------------------------------------------------------------------------
-    def set_preset(self, preset) -> None:
-        self.lesson.set_preset(preset)
-
     def start_run(self, info, history) -> None:
         super().start_run(info, history)
         self._info = info
@@ -212,7 +193,6 @@ class LandscapeLab(Lab):
 
     def apply_theme(self, theme) -> None:
         super().apply_theme(theme)
-        self.lesson.apply_theme(theme)
         self.readout.apply_theme(theme)
 
     # ---- user actions ------------------------------------------------------------------------
@@ -276,7 +256,7 @@ class LandscapeLab(Lab):
                     self._timer.start(int(1000 * wait) + 1)
                 return
         self._timer.stop()
-        self._hook_close()
+        self.watch_window()
         steps, rows = self.trajectory.view()
         req = LandscapeRequest(run_gen=self._info.gen, config=self._info.config,
                                dataset=self._info.dataset, snapshot=self._snap,
@@ -354,18 +334,6 @@ class LandscapeLab(Lab):
             QCoreApplication.processEvents(QEventLoop.AllEvents, 50)
             QThread.msleep(5)
         return self._settled()
-
-    def _hook_close(self) -> None:
-        """Stop the worker when the window closes (before Qt destroys it with the window)."""
-        win = self.window()
-        if win is not self and win is not self._hooked:
-            win.installEventFilter(self)
-            self._hooked = win
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
-        if obj is self._hooked and event.type() == QEvent.Close:
-            self.shutdown()
-        return False
 
     def shutdown(self) -> None:
         """Cancel and stop the analysis thread (it restarts on the next request)."""

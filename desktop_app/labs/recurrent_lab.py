@@ -9,11 +9,11 @@ cached spectrum, rescaled), and the trainer is rebuilt (debounced) as in the dee
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QApplication, QFormLayout, QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from core.config import OPTIMIZERS, ExperimentConfig
-from desktop_app.labs.base import Lab
+from desktop_app.labs.base import Lab, plots_grid
+from desktop_app.labs.shared_controls import CLIP_NORM, DEVICE, INIT_SCALE, LEARNING_RATE, SEED
 from desktop_app.plots.rnn_gates import RnnGatePlot
 from desktop_app.plots.rnn_grad_heatmap import RnnGradHeatmapPlot
 from desktop_app.plots.rnn_grad_time import RnnGradTimePlot
@@ -21,7 +21,6 @@ from desktop_app.plots.rnn_loss import RnnLossPlot
 from desktop_app.plots.rnn_spectrum import RnnSpectrumPlot
 from desktop_app.plots.rnn_task import RECURRENT, Spectrum, recurrent_snapshot
 from desktop_app.widgets.controls_panel import Control, ControlsPanel, tooltip
-from desktop_app.widgets.lesson_card import LessonCard
 from desktop_app.widgets.rnn_compare import ComparePanel
 from desktop_app.widgets.rnn_preview import SpectrumPreviewThread, base_key
 from desktop_app.widgets.rnn_rho_slider import RhoSlider
@@ -47,7 +46,7 @@ SECTIONS = [
     ]),
     (RHO_SECTION, [
         Control("init.scheme", "Init scheme", "choice", choices=SCHEMES),
-        Control("init.scale", "Weight scale σ_w", "float", 0.0, 4.0),
+        INIT_SCALE,
         Control("init.forget_bias", "LSTM forget bias", "float", -5.0, 10.0, decimals=1),
     ]),
     ("Task", [
@@ -59,11 +58,11 @@ SECTIONS = [
     ]),
     ("Optimizer", [
         Control("optim.name", "Optimizer", "choice", choices=tuple((o, o) for o in OPTIMIZERS)),
-        Control("optim.lr", "Learning rate η", "log", 1e-5, 10.0),
-        Control("optim.clip_norm", "Clip ‖g‖ at", "log", 0.01, 1000.0, zero_at_min=True),
+        LEARNING_RATE,
+        CLIP_NORM,
         Control("optim.batch_size", "Batch size", "log", 1, 1024),
-        Control("seed", "Seed", "spin"),
-        Control("device", "Device", "choice", choices=(("auto", "auto"), ("cpu", "cpu"))),
+        SEED,
+        DEVICE,
     ]),
 ]
 
@@ -106,15 +105,12 @@ class RecurrentLab(Lab):
         self._base: dict = {}             # base_key → spectrum dict at the scheme's own radius
         self._pending = False             # W-relevant config changed since the run was built
         self._spec0 = None                # Spectrum of the current run at step 0
-        self._watched = None
         self.preview_thread = SpectrumPreviewThread(self)
         self.preview_thread.done.connect(self._preview_done)
         self.compare.curves.connect(self._compare_curves)
         self.compare.started.connect(self.loss.show_comparison)
-        self.compare.started.connect(self._ensure_watch)
-        app = QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
+        self.compare.started.connect(self.watch_window)
+        self.shutdown_on_quit()
         cfg = state.config
         self.loss.set_clip(cfg.optim.clip_norm)
         if self.accepts(cfg):
@@ -162,22 +158,8 @@ class RecurrentLab(Lab):
         self.heatmap = RnnGradHeatmapPlot(t)
         self.gates = RnnGatePlot(t)
         self.loss = RnnLossPlot(t)
-        self.lesson = LessonCard(t, self.lesson_title, self.lesson_text)
-        w = QWidget()
-        grid = QGridLayout(w)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(4)
-        grid.addWidget(self.spectrum, 0, 0)
-        grid.addWidget(self.grad_time, 0, 1)
-        grid.addWidget(self.heatmap, 0, 2)
-        grid.addWidget(self.gates, 1, 0)
-        grid.addWidget(self.loss, 1, 1)
-        grid.addWidget(self.lesson, 1, 2)
-        for i in range(3):
-            grid.setColumnStretch(i, 1)
-        for i in range(2):
-            grid.setRowStretch(i, 1)
-        return w
+        return plots_grid([[self.spectrum, self.grad_time, self.heatmap],
+                           [self.gates, self.loss, self.lesson]])
 
     def panels(self) -> list:
         return [self.spectrum, self.grad_time, self.heatmap, self.gates, self.loss]
@@ -200,7 +182,7 @@ class RecurrentLab(Lab):
         if base is not None:
             self._show_preview(base, cfg)
         else:
-            self._ensure_watch()
+            self.watch_window()
             self.preview_thread.request(key, cfg)
 
     def _show_preview(self, base: dict, cfg) -> None:
@@ -238,8 +220,7 @@ class RecurrentLab(Lab):
         self.lesson.set_preset(preset if preset is None or preset.lab == self.name else None)
 
     def start_run(self, info, history) -> None:
-        devices = ["auto", *info.devices]
-        self.controls_panel.set_choices("device", [(d, d) for d in devices])
+        self.offer_devices(info)
         super().start_run(info, history)
         cfg = info.config
         self._spec0 = None
@@ -274,28 +255,15 @@ class RecurrentLab(Lab):
 
     def apply_theme(self, theme) -> None:
         super().apply_theme(theme)
-        self.lesson.apply_theme(theme)
         self.compare.label.setStyleSheet(f"color: {theme.muted};")
 
     # ---- threads ---------------------------------------------------------------------------
     def _compare_curves(self, curves, running: bool) -> None:
         self.loss.set_comparison(curves, running, self.compare.status_text)
 
-    def _ensure_watch(self) -> None:
-        """Stop this lab's threads when its window closes (the window knows only the trainer)."""
-        top = self.window()
-        if top is not self and top is not self._watched:
-            top.installEventFilter(self)
-            self._watched = top
-
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
-        self._ensure_watch()
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
-        if obj is self._watched and event.type() == QEvent.Close:
-            self.shutdown()
-        return False
+        self.watch_window()
 
     def shutdown(self) -> bool:
         """Cancel the comparison and stop the preview thread; True when both have stopped."""
