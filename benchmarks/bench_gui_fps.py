@@ -16,14 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("GRADLAB_SETTINGS", os.path.join(tempfile.mkdtemp(prefix="gradlab-bench-"),
-                                                      "settings.ini"))   # never the user's
+from benchmarks.gui_harness import LatencyProbe, open_window  # noqa: E402 (needs the path above)
 
 
 def headless_rate(cfg, seconds: float, threads: int) -> float:
@@ -69,10 +66,8 @@ def main() -> int:
         sys.setswitchinterval(args.switch_interval)
 
     import numpy as np
-    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QTimer
 
-    import desktop_app  # noqa: F401
     from core.config import ExperimentConfig
     from desktop_app.workers.train_worker import default_threads
 
@@ -80,31 +75,13 @@ def main() -> int:
     cfg = ExperimentConfig().with_value("model.depth", args.depth).with_value("model.width", args.width)
     base = headless_rate(cfg, min(args.seconds, 8.0), threads)
 
-    app = QApplication.instance() or QApplication([])
-    import pyqtgraph as pg
-
-    pg.setConfigOptions(antialias=False)
-    from desktop_app.main_window import MainWindow
-    from desktop_app.settings import Preferences
-    from desktop_app.state import ExperimentState
-    from desktop_app.theme import Theme
-
-    win = MainWindow(ExperimentState(cfg), Preferences(), Theme(), threads=threads,
-                     backend=args.worker)
-    win.resize(1600, 980)
-    win.show()
-    win.start()
+    app, win = open_window(cfg, threads, args.worker, wait_s=60, antialias=False)
     c = win.controller
-    t_start = time.monotonic()
-    while c.info is None and time.monotonic() - t_start < 60:
-        app.processEvents()
-        time.sleep(0.01)
     if args.idle_redraw:
         c.step(200)
     else:
         c.play()
     # warm up 1 s, then measure
-    lateness: list[float] = []
     ticks = {"n": 0}
     orig_frame = win.frame
     redraw_ms: list[float] = []
@@ -124,26 +101,11 @@ def main() -> int:
 
     win.frame_timer.timeout.disconnect()
     win.frame_timer.timeout.connect(frame)
-    clock = QElapsedTimer()
-    state = {"due": 0.0, "measuring": False}
-    timer = QTimer(singleShot=True, interval=10)
-    timer.setTimerType(Qt.PreciseTimer)
-
-    def probe():
-        now = clock.nsecsElapsed() / 1e6
-        if state["measuring"]:
-            lateness.append(max(0.0, now - state["due"]))
-        state["due"] = now + 10.0
-        timer.start()
-
-    timer.timeout.connect(probe)
-    clock.start()
-    state["due"] = 10.0
-    timer.start()
+    probe = LatencyProbe()
     results = {}
 
     def start_measuring():
-        state["measuring"] = True
+        probe.on = True
         results["t0"], results["frames0"], results["step0"] = time.monotonic(), win.frames, c.step_count
         ticks["n"] = 0
         redraw_ms.clear()
@@ -153,7 +115,7 @@ def main() -> int:
         dt = time.monotonic() - results["t0"]
         results.update(dt=dt, frames=win.frames - results["frames0"],
                        steps=c.step_count - results["step0"], ticks=ticks["n"])
-        state["measuring"] = False
+        probe.on = False
         win.close()
         app.quit()
 
@@ -162,7 +124,7 @@ def main() -> int:
     app.exec()
 
     dt = results["dt"]
-    lat = np.array(lateness)
+    lat = np.array(probe.lateness)
     gui_rate = results["steps"] / dt
     print(f"worker: {args.worker}, device: {c.info.device if c.info else '?'}, torch threads {threads}, "
           f"depth {args.depth}, width {args.width}, {dt:.1f} s measured, "

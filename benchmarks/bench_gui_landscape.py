@@ -19,14 +19,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# A private settings file: a benchmark must not read or change the user's settings.
-os.environ.setdefault("GRADLAB_SETTINGS",
-                      os.path.join(tempfile.mkdtemp(prefix="gradlab-bench-"), "settings.ini"))
+from benchmarks.gui_harness import LatencyProbe, open_window  # noqa: E402 (needs the path above)
 
 
 def main() -> int:
@@ -41,57 +37,21 @@ def main() -> int:
     args = ap.parse_args()
 
     import numpy as np
-    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
-    from PySide6.QtWidgets import QApplication
 
-    import desktop_app  # noqa: F401
     from core.config import ExperimentConfig
 
-    app = QApplication.instance() or QApplication([])
-    import pyqtgraph as pg
-
-    pg.setConfigOptions(antialias=False, imageAxisOrder="col-major")
-    from desktop_app.main_window import MainWindow
-    from desktop_app.settings import Preferences
-    from desktop_app.state import ExperimentState
-    from desktop_app.theme import Theme
-
     cfg = ExperimentConfig()
-    win = MainWindow(ExperimentState(cfg), Preferences(), Theme(), threads=args.threads,
-                     backend=args.worker)
-    win.resize(1600, 980)
-    win.show()
-    win.start()
+    app, win = open_window(cfg, args.threads, args.worker, wait_s=120, antialias=False,
+                           imageAxisOrder="col-major")
     c = win.controller
     lab = win.labs["landscape"]
-    t0 = time.monotonic()
-    while c.info is None and time.monotonic() - t0 < 120:
-        app.processEvents()
-        time.sleep(0.01)
-
-    clock = QElapsedTimer()
-    lateness: list[float] = []
-    probe_state = {"due": 0.0, "on": False}
-    probe = QTimer(singleShot=True, interval=10)
-    probe.setTimerType(Qt.PreciseTimer)
-
-    def tick():
-        now = clock.nsecsElapsed() / 1e6
-        if probe_state["on"]:
-            lateness.append(max(0.0, now - probe_state["due"]))
-        probe_state["due"] = now + 10.0
-        probe.start()
-
-    probe.timeout.connect(tick)
-    clock.start()
-    probe_state["due"] = 10.0
-    probe.start()
+    probe = LatencyProbe()
 
     ages: list[int] = []
     seconds: list[float] = []
 
     def on_frame(rid, frame):
-        if probe_state["on"] and rid == lab.worker.latest:
+        if probe.on and rid == lab.worker.latest:
             last = c.history.last
             ages.append((last.step if last is not None else 0) - frame.step)
             seconds.append(frame.seconds)
@@ -118,17 +78,17 @@ def main() -> int:
         win.show_lab(name)
         c.play()
         run_for(args.warmup)
-        lateness.clear()
+        probe.lateness.clear()
         ages.clear()
         seconds.clear()
-        probe_state["on"] = True
+        probe.on = True
         s0, f0, shown0, t = c.step_count, win.frames, lab.shown, time.monotonic()
         run_for(args.seconds)
         dt = time.monotonic() - t
         out = {"steps": (c.step_count - s0) / dt, "fps": (win.frames - f0) / dt,
-               "landscapes": (lab.shown - shown0) / dt, "lat": np.array(lateness),
+               "landscapes": (lab.shown - shown0) / dt, "lat": np.array(probe.lateness),
                "ages": list(ages), "seconds": list(seconds)}
-        probe_state["on"] = False
+        probe.on = False
         c.pause()
         run_for(0.5)
         return out
