@@ -6,10 +6,10 @@ Definitions (DESIGN.md): grad_h[l] = ‖∂L/∂h_l‖ (Frobenius over batch × 
 Cost matters: at depth 50 × width 256 one pass over every activation costs about as much as a
 tenth of the training step. So the gradient norms and the dead-unit test use the whole batch,
 while the distribution statistics (mean, std, saturation, mean |φ'|, percentiles) use the first
-STAT_EXAMPLES examples of the batch (8 192 values per layer at width 256: sampling error well
-under a percent), stacked once as (layers, examples × units) and reduced row-wise in a handful
-of ops. Where φ' is a function of φ (tanh, sigmoid), its mean comes from the moments already
-computed.
+few examples of the batch, enough for STAT_VALUES values per layer (between MIN_EXAMPLES and
+MAX_EXAMPLES examples: 8 at width 256, 32 at width 64; sampling error about a percent), stacked
+once as (layers, examples × units) and reduced row-wise in a handful of ops. Where φ' is a
+function of φ (tanh, sigmoid), its mean comes from the moments already computed.
 """
 
 from __future__ import annotations
@@ -21,7 +21,10 @@ from core.models.activations import DEAD, SATURATION, derivative
 from core.models.capture import Capture
 from core.training.record import PERCENTILES
 
-STAT_EXAMPLES = 32
+STAT_VALUES = 2048
+MIN_EXAMPLES, MAX_EXAMPLES = 4, 32
+# Below this many values (batch × units × layers) stacking whole tensors beats slicing each.
+SMALL = 2_000_000
 MAX_SAMPLES = 1024
 _Q = np.asarray(PERCENTILES) / 100
 STAT_NAMES = ("grad_h", "grad_w", "act_mean", "act_std", "saturated", "dead", "fprime_mean")
@@ -40,10 +43,18 @@ def _percentiles(rows: np.ndarray) -> np.ndarray:
 
 
 def _rows(ts: list[torch.Tensor], recurrent: bool) -> torch.Tensor:
-    """(layers, values): the first STAT_EXAMPLES examples of each tensor, flattened."""
+    """(layers, values): the first few examples of each tensor, flattened."""
+    n = stat_examples(ts[0].shape[-1] * (len(ts) if recurrent else 1))
     if recurrent:  # one "layer": every time step's hidden state
-        return torch.cat([t[:STAT_EXAMPLES].reshape(-1) for t in ts])[None]
-    return torch.stack([t[:STAT_EXAMPLES].reshape(-1) for t in ts])
+        return torch.stack(ts, 1)[:n].reshape(1, -1)
+    if ts[0].shape[0] * ts[0].numel() * len(ts) <= SMALL:
+        return torch.stack(ts)[:, :n].reshape(len(ts), -1)  # 3 ops instead of 2 per layer
+    return torch.stack([t[:n].reshape(-1) for t in ts])
+
+
+def stat_examples(values_per_example: int) -> int:
+    """How many examples give about STAT_VALUES values per layer."""
+    return int(min(MAX_EXAMPLES, max(MIN_EXAMPLES, -(-STAT_VALUES // values_per_example))))
 
 
 def _fprime(activation, P, A, mean, second, act_modules) -> torch.Tensor:
@@ -77,7 +88,8 @@ def layer_stats(cap: Capture, activation: str, act_modules: list, grad_w: torch.
     L = P.shape[0]
     nan = torch.full((L,), float("nan"), device=P.device)
     mean = A.mean(dim=1)
-    second = (A * A).mean(dim=1)
+    sq = A * A
+    second = sq.mean(dim=1)
     std = (second - mean * mean).clamp_min(0).sqrt()
     saturated = nan
     if activation in SATURATION:
@@ -85,8 +97,8 @@ def layer_stats(cap: Capture, activation: str, act_modules: list, grad_w: torch.
         # squares: a bool OR costs twice the whole reduction on CPU.
         low, high = SATURATION[activation]
         mid, half = (low + high) / 2, (high - low) / 2
-        centred = A - mid if mid else A
-        saturated = (centred * centred > half * half).sum(dim=1) / A.shape[1]
+        centred_sq = (A - mid) * (A - mid) if mid else sq
+        saturated = (centred_sq > half * half).sum(dim=1) / A.shape[1]
     if activation in DEAD and not recurrent:
         dead = torch.stack([(p <= 0).all(dim=0).sum() / p.shape[1] for p in cap.pre])
     else:
@@ -146,8 +158,12 @@ class UpdateMeter:
         self._norm_before = torch.stack(torch._foreach_norm(self._before))
 
     @torch.no_grad()
-    def ratios(self, weights: list[torch.Tensor], optimizer=None) -> np.ndarray:
-        if self._mode is not None:
+    def ratios(self, weights: list[torch.Tensor], optimizer=None,
+               applied: torch.Tensor | None = None) -> np.ndarray:
+        """`applied`: ‖gradient‖ per weight as the optimizer used it (after clipping), if known."""
+        if self._mode == "grad" and applied is not None:
+            delta = optimizer.param_groups[0]["lr"] * applied
+        elif self._mode is not None:
             lr = optimizer.param_groups[0]["lr"]
             if self._mode == "grad":
                 steps = [w.grad for w in weights]

@@ -63,6 +63,7 @@ class Trainer:
         self._cursor = 0
         self._recent_norms: list[float] = []
         self._update_meter = probes.UpdateMeter()
+        self._wn_key: tuple | None = None
         self._meanfield = MeanFieldCache(self)
         # The input's second moment sets q_1 of the mean-field variance map.
         self._x_moment = float(np.mean(np.square(ds.x_train, dtype=np.float64))) if not \
@@ -205,10 +206,7 @@ class Trainer:
             torch.nn.utils.clip_grads_with_norm_(params, clip, torch.tensor(grad_norm))
         stats = {}
         if probe:
-            where = {id(p): i for i, p in enumerate(params)}
-            zero = norms.new_zeros(())
-            grad_w = torch.stack([norms[where[id(w)]] if id(w) in where else zero
-                                  for w in self._weights()])
+            grad_w = self._weight_norms(params, norms)
             stats = probes.layer_stats(cap, self._act_name(), self._act_modules(), grad_w,
                                        self.recurrent)
             gates = probes.gate_means(cap)
@@ -222,7 +220,9 @@ class Trainer:
                 self._update_meter.snapshot(self._weights(), self.optimizer)
             self.optimizer.step()
             if probe:
-                stats["update_ratio"] = self._update_meter.ratios(self._weights(), self.optimizer)
+                applied = grad_w * (clip / grad_norm if clipped else 1.0)
+                stats["update_ratio"] = self._update_meter.ratios(self._weights(), self.optimizer,
+                                                                  applied)
         if probe:
             stats["meanfield_grad_h"] = self._meanfield(stats["grad_h"], step)
         self._recent_norms = (self._recent_norms + [grad_norm])[-20:]
@@ -235,6 +235,16 @@ class Trainer:
         return StepRecord(step=step, loss=loss_value, train_acc=acc, lr=cfg.optim.lr,
                           grad_norm=grad_norm, clipped=clipped, finite=True, probed=probe,
                           **evals, **stats)
+
+    def _weight_norms(self, params: list[torch.Tensor], norms: torch.Tensor) -> torch.Tensor:
+        """Pick ‖∂L/∂W_l‖ of the hidden weights out of the per-parameter norms (0 where a
+        weight got no gradient), with one cached index: one op instead of one per layer."""
+        key = tuple(id(p) for p in params)
+        if self._wn_key != key:
+            where = {id(p): i for i, p in enumerate(params)}
+            idx = [where.get(id(w), len(params)) for w in self._weights()]
+            self._wn_key, self._wn_index = key, torch.tensor(idx, device=norms.device)
+        return torch.cat([norms, norms.new_zeros(1)])[self._wn_index]
 
     def _matrices(self) -> list[torch.Tensor]:
         return [p for p in self._params if p.ndim >= 2]

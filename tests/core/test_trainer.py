@@ -197,6 +197,7 @@ def test_overflow_at_initialization_ends_the_run_at_the_probe():
 
 @pytest.mark.parametrize("optim", [{"name": "sgd"}, {"name": "momentum"},
                                    {"name": "momentum", "clip_norm": 0.05},
+                                   {"name": "sgd", "clip_norm": 0.05},
                                    {"name": "nesterov"}, {"name": "sgd", "weight_decay": 0.01},
                                    {"name": "adam", "lr": 0.01}])
 def test_update_ratio_equals_measured_weight_change(optim):
