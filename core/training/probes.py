@@ -24,7 +24,7 @@ from core.training.record import PERCENTILES
 STAT_VALUES = 2048
 MIN_EXAMPLES, MAX_EXAMPLES = 4, 32
 # Below this many values (batch × units × layers) stacking whole tensors beats slicing each.
-SMALL = 2_000_000
+SMALL = 200_000
 MAX_SAMPLES = 1024
 _Q = np.asarray(PERCENTILES) / 100
 STAT_NAMES = ("grad_h", "grad_w", "act_mean", "act_std", "saturated", "dead", "fprime_mean")
@@ -47,7 +47,7 @@ def _rows(ts: list[torch.Tensor], recurrent: bool) -> torch.Tensor:
     n = stat_examples(ts[0].shape[-1] * (len(ts) if recurrent else 1))
     if recurrent:  # one "layer": every time step's hidden state
         return torch.stack(ts, 1)[:n].reshape(1, -1)
-    if ts[0].shape[0] * ts[0].numel() * len(ts) <= SMALL:
+    if ts[0].numel() * len(ts) <= SMALL:
         return torch.stack(ts)[:, :n].reshape(len(ts), -1)  # 3 ops instead of 2 per layer
     return torch.stack([t[:n].reshape(-1) for t in ts])
 
