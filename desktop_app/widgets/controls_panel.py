@@ -26,6 +26,7 @@ from superqt import QLabeledDoubleSlider, QLabeledSlider
 from superqt.utils import signals_blocked
 
 from core.config import field_spec
+from core.config_relevance import inactive_keys
 from desktop_app.state import ExperimentState
 from desktop_app.widgets.log_slider import LogSlider
 
@@ -59,6 +60,8 @@ class ControlsPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self.widgets: dict[str, QWidget] = {}
+        self.labels: dict[str, QLabel] = {}
+        self._base_tips: dict[str, str] = {}   # a lab may give an inserted widget its own tip
         self.controls: dict[str, Control] = {}
         self.pick_csv: Callable[[], str | None] = self._ask_csv
         lay = QVBoxLayout(self)
@@ -75,6 +78,7 @@ class ControlsPanel(QWidget):
                 label.setToolTip(w.toolTip())
                 form.addRow(label, w)
                 self.widgets[c.key] = w
+                self.labels[c.key] = label
                 self.controls[c.key] = c
             lay.addWidget(box)
         lay.addStretch(1)
@@ -135,10 +139,25 @@ class ControlsPanel(QWidget):
         for key in self.widgets:
             if not keys or key in keys:
                 self.sync_key(key)
+        self.mark_inactive()
 
     def sync_all(self) -> None:
         for key in self.widgets:
             self.sync_key(key)
+        self.mark_inactive()
+
+    def mark_inactive(self) -> None:
+        """Grey out controls the current config ignores; the tooltip says why."""
+        off = inactive_keys(self.state.config)
+        for key, w in self.widgets.items():
+            why = off.get(key)
+            base = self._base_tips.setdefault(key, w.toolTip() or tooltip(key))
+            tip = base + (f"\nNo effect now: {why}" if why else "")
+            w.setEnabled(why is None)
+            w.setToolTip(tip)
+            if key in self.labels:
+                self.labels[key].setEnabled(why is None)
+                self.labels[key].setToolTip(tip)
 
     def sync_key(self, key: str) -> None:
         w = self.widgets.get(key)

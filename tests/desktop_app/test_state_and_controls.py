@@ -104,3 +104,13 @@ def test_presets_load_into_controls(make_window, qtbot):
         assert win.labs["deep"].lesson.heading.text() == p.title
     assert win.presets_menu.actions()
     qtbot.waitUntil(lambda: win.controller.info.config == p.config, timeout=60000)
+
+
+def test_controls_the_config_ignores_are_greyed_out_with_a_reason(make_window):
+    win = make_window(start=False)
+    panel = win.current_lab().controls_panel
+    mom = panel.widgets["optim.momentum"]
+    win.state.set_value("optim.name", "sgd")
+    assert not mom.isEnabled() and "No effect now" in mom.toolTip()
+    win.state.set_value("optim.name", "momentum")
+    assert mom.isEnabled() and "No effect now" not in mom.toolTip()
