@@ -14,12 +14,11 @@ from core.analysis import meanfield
 
 
 @torch.no_grad()
-def meanfield_prediction(trainer, grad_h: np.ndarray) -> np.ndarray | None:
-    """Predicted grad_h profile anchored at the measured top layer, or None where undefined."""
+def meanfield_shape(trainer) -> np.ndarray | None:
+    """Predicted grad_h profile relative to the top layer (last entry 1), or None where the
+    theory does not apply."""
     m = trainer.config.model
     if trainer.recurrent or m.skip != "none" or m.norm != "none" or m.dropout > 0:
-        return None
-    if not np.isfinite(grad_h[-1]) or grad_h[-1] == 0:
         return None
     lins = trainer.model.linears
     sw2 = torch.stack([lin.weight.square().mean() * lin.weight.shape[1] for lin in lins])
@@ -29,7 +28,7 @@ def meanfield_prediction(trainer, grad_h: np.ndarray) -> np.ndarray | None:
     q1 = sw2[0] * trainer._x_moment + sb2[0]
     kw = {"maxout_pieces": m.maxout_pieces} if m.activation == "maxout" else {}
     try:
-        return meanfield.predicted_grad_h(m.activation, sw2, sb2, q1, float(grad_h[-1]), **kw)
+        return meanfield.predicted_grad_h(m.activation, sw2, sb2, q1, 1.0, **kw)
     except (TypeError, ValueError):
         return None
 
@@ -48,8 +47,7 @@ class MeanFieldCache:
 
     def __call__(self, grad_h: np.ndarray, step: int) -> np.ndarray | None:
         if self._at is None or step - self._at >= self.REFRESH or step < self._at:
-            pred = meanfield_prediction(self.trainer, np.ones(1))
-            self._shape, self._at = pred, step
-        if self._shape is None or not np.isfinite(grad_h[-1]):
+            self._shape, self._at = meanfield_shape(self.trainer), step
+        if self._shape is None or not np.isfinite(grad_h[-1]) or grad_h[-1] == 0:
             return None
         return self._shape * grad_h[-1]

@@ -182,7 +182,6 @@ class Trainer:
     def _measure(self, x, y, step: int, probe: bool, update: bool) -> StepRecord:
         cfg = self.config
         cap = Capture() if probe else None
-        self._last_y = y
         out = self.model(x, cap)
         loss = self._loss(out, y)
         objective = loss
@@ -191,7 +190,7 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         loss_value = loss.item()
         if not math.isfinite(loss_value):
-            return self._diverged(step, "loss", x, loss_value, lr=cfg.optim.lr)
+            return self._diverged(step, "loss", x, y, loss_value)
         objective.backward()
         params = [p for p in self._params if p.grad is not None]
         # One norm per parameter, before clipping: the global norm and grad_w both come from it.
@@ -199,7 +198,7 @@ class Trainer:
                  else torch.zeros(0, device=self.device))
         grad_norm = norms.square().sum().sqrt().item()
         if not math.isfinite(grad_norm):
-            return self._diverged(step, "backward", x, loss_value, cap=cap, lr=cfg.optim.lr)
+            return self._diverged(step, "backward", x, y, loss_value, cap=cap)
         clip = cfg.optim.clip_norm
         clipped = bool(update and clip > 0 and grad_norm > clip)  # a probe updates nothing
         if clipped:
@@ -214,7 +213,7 @@ class Trainer:
                 stats["gate_t"] = gates
             if not np.all(np.isfinite(stats["act_mean"])):
                 layer = probes.first_nonfinite(cap.act)
-                return self._diverged(step, "forward", x, loss_value, layer=layer)
+                return self._diverged(step, "forward", x, y, loss_value, layer=layer)
         if update:
             if probe:
                 self._update_meter.snapshot(self._weights(), self.optimizer)
@@ -256,7 +255,7 @@ class Trainer:
     def _act_modules(self) -> list:
         return list(self.model.acts) if hasattr(self.model, "acts") else [None]
 
-    def _diverged(self, step, where, x, loss_value, cap=None, layer=None, lr=NAN) -> StepRecord:
+    def _diverged(self, step, where, x, y, loss_value, cap=None, layer=None) -> StepRecord:
         """Locate the first non-finite layer and end the run with a diagnosis."""
         if where in ("loss", "forward") and layer is None:
             with torch.no_grad():
@@ -268,7 +267,7 @@ class Trainer:
         if where == "backward" and cap is None:
             cap = Capture()  # this step was not probed: redo it with the layers captured
             self.optimizer.zero_grad(set_to_none=True)
-            self._loss(self.model(x, cap), self._last_y).backward()
+            self._loss(self.model(x, cap), y).backward()
         if where == "backward":
             bad = probes.first_nonfinite([o.grad for o in cap.outputs][::-1])
             layer = None if bad is None else len(cap.outputs) - 1 - bad
