@@ -59,22 +59,6 @@ SCHEMES: dict[str, Callable[[torch.Tensor, float, torch.Generator], torch.Tensor
     "lsuv": orthogonal,
 }
 
-DESCRIPTIONS = {
-    "zeros": "all weights 0: every unit computes the same thing (symmetry is never broken)",
-    "normal": "W ~ N(0, σ_w²/fan_in): σ_w is the mean-field weight scale",
-    "uniform": "W ~ U(−σ_w/√fan_in, σ_w/√fan_in): the heuristic Glorot & Bengio 2010 criticised",
-    "xavier_normal": "W ~ N(0, 2σ_w²/(fan_in+fan_out)): Glorot & Bengio 2010, for tanh",
-    "xavier_uniform": "W ~ U(±σ_w√(6/(fan_in+fan_out))): Glorot & Bengio 2010",
-    "he_normal": "W ~ N(0, 2σ_w²/fan_in): He et al. 2015, keeps ReLU gradients flat",
-    "he_uniform": "W ~ U(±σ_w√(6/fan_in)): He et al. 2015",
-    "lecun_normal": "W ~ N(0, σ_w²/fan_in): LeCun et al. 1998, for SELU",
-    "orthogonal": "σ_w·Q, Q orthogonal: every singular value is σ_w (Saxe et al. 2014)",
-    "identity": "σ_w·I: the IRNN of Le et al. 2015",
-    "lsuv": "orthogonal, then each layer rescaled until its output variance is 1 on a batch "
-            "(Mishkin & Matas 2015)",
-}
-
-
 def init_weight(w: torch.Tensor, scheme: str, scale: float, gen: torch.Generator) -> torch.Tensor:
     """Fill a 2-D weight in place with the named scheme."""
     return SCHEMES[scheme](w, scale, gen)

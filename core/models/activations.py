@@ -39,21 +39,6 @@ ACTIVATIONS: dict[str, Callable[[int], nn.Module]] = {
     "linear": lambda k: nn.Identity(),
 }
 
-FORMULAS = {
-    "sigmoid": "σ(x) = 1/(1+e^−x), σ' ≤ 1/4",
-    "tanh": "tanh(x), tanh'(0) = 1",
-    "relu": "max(0, x)",
-    "leaky_relu": "max(0.01x, x)",
-    "prelu": "max(ax, x), slope a learned (starts at 0.25)",
-    "elu": "x if x > 0 else e^x − 1",
-    "selu": "λ·elu_α(x), self-normalising (Klambauer et al. 2017)",
-    "gelu": "x·Φ(x)",
-    "silu": "x·σ(x)",
-    "softplus": "log(1 + e^x)",
-    "maxout": "max over k linear pieces (Goodfellow et al. 2013)",
-    "linear": "identity: the net is a product of matrices",
-}
-
 # Saturated outputs: (low, high) thresholds on φ's output, or None where φ does not saturate.
 SATURATION = {"tanh": (-0.97, 0.97), "sigmoid": (0.03, 0.97)}
 DEAD = frozenset({"relu"})

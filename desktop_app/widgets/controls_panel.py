@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from superqt import QLabeledDoubleSlider, QLabeledSlider
 from superqt.utils import signals_blocked
 
+from core.choice_help import choice_help
 from core.config import field_spec
 from core.config_relevance import inactive_keys
 from desktop_app.state import ExperimentState
@@ -110,6 +111,8 @@ class ControlsPanel(QWidget):
             w = QComboBox()
             for value, text in c.choices or [(x, x) for x in spec["choices"]]:
                 w.addItem(text, value)
+                if help_text := choice_help(c.key, value):
+                    w.setItemData(w.count() - 1, help_text, Qt.ToolTipRole)
             w.currentIndexChanged.connect(lambda _i, k=c.key, w=w: self._picked(k, w.currentData()))
         elif c.kind == "spin":
             w = QSpinBox()

@@ -31,3 +31,12 @@ def test_recurrent_configs_ignore_mlp_keys_and_mlps_ignore_recurrent_ones():
                                               "data": {"name": "copy", "seq_len": 20}}))
     assert "data.copy_symbols" not in copy and "model.activation" not in copy
     assert all(isinstance(v, str) and v for v in lstm.values())
+
+
+def test_every_activation_and_scheme_has_a_one_line_explanation():
+    from core.choice_help import choice_help
+    from core.config import ACTIVATIONS, INIT_SCHEMES
+
+    assert all(choice_help("model.activation", a) for a in ACTIVATIONS)
+    assert all(choice_help("init.scheme", s) for s in INIT_SCHEMES)
+    assert choice_help("optim.name", "sgd") is None

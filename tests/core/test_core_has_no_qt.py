@@ -29,7 +29,7 @@ def test_core_imports_no_gui_modules():
 def test_modules_the_gui_process_uses_do_not_import_torch():
     """The GUI process leaves torch to the training process (it costs ~1.7 s to import)."""
     modules = ["core.config", "core.presets", "core.sessions", "core.analysis.recurrent_series",
-               "core.analysis.meanfield"]
+               "core.analysis.meanfield", "core.choice_help", "core.config_relevance"]
     code = (f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n"
             "import core.sessions as s; s.read_session_info\n"
             "print('torch' in sys.modules)\n")
