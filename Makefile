@@ -4,7 +4,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint bench clean bundle bundle-smoke icons
+.PHONY: setup run test lint clean bundle bundle-smoke icons
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,9 +25,6 @@ test: setup
 
 lint:
 	$(BIN)/ruff check .
-
-bench: setup
-	$(BIN)/python -m benchmarks.run_all
 
 # The desktop bundle (resources/packaging/PACKAGING.md): a clean venv in build/bundle-venv with a
 # CPU torch, PyInstaller one-folder, packed for this OS into dist/ (Linux: .tar.gz, AppDir, and
