@@ -83,11 +83,12 @@ def plain_step(model, opt, x, y):
     return step
 
 
-def run_case(kind: str, seq_len: int, width: int, steps: int, rounds: int) -> dict:
+def run_case(kind: str, seq_len: int, width: int, steps: int, rounds: int, threads: int) -> dict:
     tr = build(kind, seq_len, width)
     x, y = tr.x_train[:BATCH], tr.y_train[:BATCH]
     tr._next_batch = lambda: (x, y)          # the probed trainer sees the same fixed batch
     ours = build(kind, seq_len, width)
+    torch.set_num_threads(threads)           # after the Trainers: each sets its own policy
     ours_step = plain_step(ours.model, ours.optimizer, x, y)
     ref = TorchNet(ours)
     with torch.no_grad():                     # same function: check before timing anything
@@ -135,9 +136,7 @@ def main(argv=None) -> list[dict]:
     rows = []
     for kind in args.kinds.split(","):
         for seq_len in map(int, args.lengths.split(",")):
-            torch.set_num_threads(args.threads)
-            r = run_case(kind, seq_len, args.width, args.steps, args.rounds)
-            torch.set_num_threads(args.threads)
+            r = run_case(kind, seq_len, args.width, args.steps, args.rounds, args.threads)
             r["analysis"] = analysis_costs(r)
             rows.append(r)
     print(f"batch {BATCH}, width {args.width}, {torch.get_num_threads()} thread(s); "
