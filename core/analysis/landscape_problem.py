@@ -17,35 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from core.analysis.landscape_space import LandscapeError, ParamSpace
+from core.training.losses import (  # noqa: F401  (re-exported for the landscape code)
+    LOSS_KINDS,
+    mean_loss,
+    per_example_loss,
+)
 
-LOSS_KINDS = ("cross_entropy", "mse")
 SPLITS = ("train", "test")
 DEFAULT_SUBSET = 256
-
-
-def mean_loss(out: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
-    """The trainer's loss (mean cross-entropy over every logit row, or mean squared error)."""
-    if kind == "cross_entropy":
-        return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-    return F.mse_loss(out, y)
-
-
-def per_example_loss(out: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
-    """Loss of each example: out (..., B, *rest), y (B, *rest') → (..., B).
-
-    Every example has the same number of terms, so the mean over examples equals `mean_loss`."""
-    lead = out.shape[: out.ndim - (y.ndim + (1 if kind == "cross_entropy" else 0))]
-    B = y.shape[0]
-    if kind == "cross_entropy":
-        logp = torch.log_softmax(out, dim=-1)
-        idx = y.expand(*lead, *y.shape).unsqueeze(-1)
-        nll = -torch.gather(logp, -1, idx).squeeze(-1)
-        return nll.reshape(*lead, B, -1).mean(-1)
-    return (out - y).square().reshape(*lead, B, -1).mean(-1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +62,7 @@ class LossProblem:
                 raise LandscapeError(f"unknown split {s!r}; choose from {list(SPLITS)}")
             x, y = (tr.x_train, tr.y_train) if s == "train" else (tr.x_test, tr.y_test)
             data[s] = eval_subset(x, y, subset, seed)
-        kind = "cross_entropy" if tr.dataset.is_classification else "mse"
+        kind = tr.dataset.loss_kind
         o = tr.config.optim
         return cls.from_model(tr.model, kind, data, step=tr.step_count, lr=o.lr,
                               optimizer=o.name, momentum=o.momentum)

@@ -38,3 +38,8 @@ class Dataset:
     @property
     def is_classification(self) -> bool:
         return self.task in ("classification", "seq_classification")
+
+    @property
+    def loss_kind(self) -> str:
+        """The loss the trainer uses: "cross_entropy" for classification, else "mse"."""
+        return "cross_entropy" if self.is_classification else "mse"

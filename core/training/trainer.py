@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from core.config import RECURRENT_KINDS, ExperimentConfig
 from core.data import build_dataset
@@ -23,6 +22,7 @@ from core.models.build import build_model
 from core.models.capture import Capture
 from core.training import probes
 from core.training.divergence import diagnose
+from core.training.losses import mean_loss
 from core.training.meanfield_probe import MeanFieldCache
 from core.training.optim import build_optimizer, set_hyper
 from core.training.record import NAN, StepRecord
@@ -167,9 +167,7 @@ class Trainer:
         return self.x_train[idx], self.y_train[idx]
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        if self.dataset.is_classification:
-            return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-        return F.mse_loss(out, y)
+        return mean_loss(out, y, self.dataset.loss_kind)
 
     def _accuracy(self, out: torch.Tensor, y: torch.Tensor) -> float:
         if not self.dataset.is_classification:

@@ -54,7 +54,7 @@ def landscape_snapshot(trainer, subset: int = 256) -> LandscapeSnapshot | None:
             xs, ys = eval_subset(x, y, subset, SUBSET_SEED)
             losses[split] = float(trainer.evaluate(xs, ys)[0])
     o = trainer.config.optim
-    kind = "cross_entropy" if trainer.dataset.is_classification else "mse"
+    kind = trainer.dataset.loss_kind
     return LandscapeSnapshot(step=int(trainer.step_count), theta=theta, state=state,
                              lr=float(o.lr), optimizer=o.name, momentum=float(o.momentum),
                              loss_kind=kind, subset=int(subset), eval_loss=losses)
