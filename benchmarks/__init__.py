@@ -1,1 +1,1 @@
-"""Speed and memory benchmarks, each against a plain baseline measured in the same run."""
+"""Speed benchmarks, each against a plain baseline measured in the same run."""

@@ -9,7 +9,7 @@ programs only ever add time), beside the ratio of medians of the process's CPU t
 on one torch thread by default, so that OpenMP's spinning threads on a busy 2-core machine do
 not decide the result.
 
-    python -m benchmarks.bench_step_overhead [--steps 30] [--rounds 5] [--threads 1]
+    python -m benchmarks.bench_step_overhead [--steps 10] [--rounds 15] [--threads 1]
 """
 
 from __future__ import annotations
