@@ -9,6 +9,7 @@ cached spectrum, rescaled), and the trainer is rebuilt (debounced) as in the dee
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from core.config import OPTIMIZERS, ExperimentConfig
@@ -107,6 +108,10 @@ class RecurrentLab(Lab):
         self._spec0 = None                # Spectrum of the current run at step 0
         self.preview_thread = SpectrumPreviewThread(self)
         self.preview_thread.done.connect(self._preview_done)
+        # Requests wait for the next event-loop turn: the window paints before the thread
+        # imports torch (start-up), and the requests of one turn are sent as one.
+        self._preview_timer = QTimer(self, singleShot=True, interval=0)
+        self._preview_timer.timeout.connect(self._request_preview)
         self.compare.curves.connect(self._compare_curves)
         self.compare.started.connect(self.loss.show_comparison)
         self.compare.started.connect(self.watch_window)
@@ -176,12 +181,18 @@ class RecurrentLab(Lab):
     # ---- the eigenvalue preview ---------------------------------------------------------------
     def _update_preview(self, cfg) -> None:
         """Show W_hh's eigenvalues for `cfg` now if its unscaled spectrum is cached, else ask
-        the preview thread (the cached result is rescaled to the slider's ρ)."""
-        key = base_key(cfg)
-        base = self._base.get(key)
+        the preview thread on the next event-loop turn (the cached result is rescaled to the
+        slider's ρ)."""
+        base = self._base.get(base_key(cfg))
         if base is not None:
             self._show_preview(base, cfg)
         else:
+            self._preview_timer.start()
+
+    def _request_preview(self) -> None:
+        cfg = self.state.config              # the newest config wins
+        key = base_key(cfg)
+        if self.accepts(cfg) and key not in self._base:
             self.watch_window()
             self.preview_thread.request(key, cfg)
 
@@ -267,5 +278,6 @@ class RecurrentLab(Lab):
 
     def shutdown(self) -> bool:
         """Cancel the comparison and stop the preview thread; True when both have stopped."""
+        self._preview_timer.stop()
         ok = self.compare.shutdown()
         return self.preview_thread.stop() and ok
