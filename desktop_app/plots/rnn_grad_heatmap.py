@@ -39,15 +39,14 @@ class RnnGradHeatmapPlot(ModePanel, StepHeatmapPanel):
         self.loss_steps = int(getattr(info.dataset, "loss_steps", 1) or 1)
 
     def draw(self, history, rerange):
-        from core.analysis.recurrent_series import grad_t_heatmap
+        from core.analysis.recurrent_series import log10_clean
 
-        steps, img = grad_t_heatmap(history)          # (P,), (P, T) log10
-        steps, img = steps[-WINDOW:], img[-WINDOW:]
+        # The shown window only (core's grad_t_heatmap takes the log of the whole history).
+        steps = history.probe_steps("grad_t")[-WINDOW:]
+        img = log10_clean(history.layer_matrix("grad_t")[-WINDOW:])   # (P, T), Inf/NaN → NaN
         if len(img) == 0:
             self.show_empty(self.empty_note(""))
             return
-        img = np.array(img, dtype=np.float64)
-        img[~np.isfinite(img)] = np.nan
         T = img.shape[1]
         if self.mode == "rel":
             a = T - max(self.loss_steps, 1)
