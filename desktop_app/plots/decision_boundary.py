@@ -71,11 +71,9 @@ class DecisionBoundaryPlot(PlotPanel):
         multi = twod and ds.n_outputs > 2
         self.bar.setLevels((0, ds.n_outputs - 1) if multi else (0, 1))
         self.bar_label = "predicted class" if multi else "P(class 1)"
-        self.apply_theme(self.theme)
+        self.apply_theme(self.theme)      # colour bar label, legend and points for this data
         self.set_note("Sequence tasks have no input plane to draw." if self.kind == "none" else
                       "Waiting for the model's output…")
-        self._set_points()
-        self._ranged_at = 0.0
 
     def _legend(self) -> None:
         """Neutral markers: the points' colours show their class, the shape their split."""
