@@ -129,7 +129,6 @@ class Lab(QWidget):
     def on_divergence(self, div) -> None:
         self.banner.show_divergence(div)
         for p in self.panels():
-            p.div_step = div.step
             p.mark_divergence(div.step)
 
     def refresh(self, history, force_range: bool = False) -> int:

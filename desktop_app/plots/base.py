@@ -97,7 +97,7 @@ class PlotPanel(QFrame):
         self.dirty = False
         self._ranged_at = 0.0
         self._table_fn = None       # () -> (header, rows), computed only when exported
-        self.div_step: int | None = None   # step where the run diverged (set by the lab)
+        self.div_step: int | None = None   # step where the run diverged (mark_divergence)
         self.div_lines: list = []   # (plot, line): the markers of place_divergence_lines
         self.setFrameShape(QFrame.StyledPanel)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
@@ -157,7 +157,10 @@ class PlotPanel(QFrame):
         self.dirty = True
 
     def mark_divergence(self, step: int | None) -> None:
-        """Draw (or, with None, remove) a marker at the step where the run diverged."""
+        """The run diverged at `step` (None: it has not). Panels with a marker at that step
+        override this with `place_divergence_lines`."""
+        self.div_step = step
+        self.dirty = True
 
     def plot_items(self) -> list[pg.PlotItem]:
         return []
@@ -171,6 +174,7 @@ class PlotPanel(QFrame):
     def place_divergence_lines(self, step: int | None, plots) -> None:
         """Replace the divergence markers by a dashed line at `step` on each of `plots`, the
         first one labelled (step None: just remove them). For `mark_divergence`."""
+        self.div_step = step
         for plot, line in self.div_lines:
             plot.removeItem(line)
         self.div_lines = []

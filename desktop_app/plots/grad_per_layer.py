@@ -125,7 +125,6 @@ class GradPerLayerPlot(ModePanel):
         self.mark_divergence(None)
 
     def mark_divergence(self, step):
-        self.div_step = step
         self.place_divergence_lines(step, [self.plot] if self.mode == "over_time" else [])
 
     def draw(self, history, rerange):

@@ -50,7 +50,6 @@ class RnnGradTimePlot(PlotPanel):
         self.rho = math.nan          # spectral radius used for the prediction drawn last
         self.rho_source = ""
         self.radii: dict[int, float] = {}    # ρ(W_hh) after k updates, as measured: {k: ρ}
-        self.div_step = None
         self.ratio = math.nan        # ‖∂L/∂h₁‖ / ‖∂L/∂h_a‖ as drawn last
         self._style()
         self._legend()
@@ -109,12 +108,7 @@ class RnnGradTimePlot(PlotPanel):
         self.radii = {}
         self.prediction.setVisible(self.predicts)
         self._legend()
-        self.mark_divergence(None)
         self._ranged_at = 0.0
-
-    def mark_divergence(self, step):
-        self.div_step = step
-        self.dirty = True
 
     def _applies(self) -> tuple[str, str]:
         """When (and why not) the prediction holds: (short, detail) for the note."""

@@ -146,7 +146,6 @@ class RnnLossPlot(ModePanel, LossAccuracyPanel):
             self.mode_box.setCurrentIndex(i)
 
     def mark_divergence(self, step):
-        self.div_step = step
         self.place_divergence_lines(step, (self.top, self.bottom) if self.mode == "run" else ())
 
     # ---- drawing ----------------------------------------------------------------------------

@@ -62,7 +62,6 @@ class StepHeatmapPanel(PlotPanel):
         self.mark_divergence(None)
 
     def mark_divergence(self, step):
-        self.div_step = step
         self.place_divergence_lines(step, [self.plot])
 
     def show_empty(self, note: str) -> None:
