@@ -10,7 +10,7 @@ cached spectrum, rescaled), and the trainer is rebuilt (debounced) as in the dee
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.config import OPTIMIZERS, ExperimentConfig
 from desktop_app.labs.base import Lab, plots_grid
@@ -130,9 +130,7 @@ class RecurrentLab(Lab):
         self.rho.setToolTip(tooltip(RHO_KEY) + "\nFine steps near 1; leftmost: the scheme's own "
                             "radius (no rescaling). The eigenvalue plot follows at once.")
         self.rho.valueChanged.connect(lambda v: self.state.set_value(RHO_KEY, float(v)))
-        self._insert_row(RHO_SECTION, 1, "Spectral radius ρ", self.rho)
-        self.controls_panel.widgets[RHO_KEY] = self.rho      # echoed by ControlsPanel.sync_key
-        self.controls_panel.sync_key(RHO_KEY)
+        self.controls_panel.insert_row(RHO_SECTION, 1, RHO_KEY, "Spectral radius ρ", self.rho)
         backend = getattr(self.controller.thread, "backend", "thread")
         self.compare = ComparePanel(self.state, backend_fn=lambda: backend)
         w = QWidget()
@@ -146,15 +144,6 @@ class RecurrentLab(Lab):
         lay.addLayout(cl)
         lay.addStretch(1)
         return w
-
-    def _insert_row(self, section: str, row: int, text: str, widget: QWidget) -> None:
-        for box in self.controls_panel.findChildren(QGroupBox):
-            if box.title() == section and isinstance(box.layout(), QFormLayout):
-                label = QLabel(text)
-                label.setToolTip(widget.toolTip())
-                box.layout().insertRow(row, label, widget)
-                return
-        raise LookupError(f"no controls section {section!r}")
 
     def build_plots(self) -> QWidget:
         t = self.theme

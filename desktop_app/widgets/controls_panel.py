@@ -63,7 +63,7 @@ class ControlsPanel(QWidget):
         self.widgets: dict[str, QWidget] = {}
         self.labels: dict[str, QLabel] = {}
         self._base_tips: dict[str, str] = {}   # a lab may give an inserted widget its own tip
-        self.controls: dict[str, Control] = {}
+        self._forms: dict[str, QFormLayout] = {}   # section title → its form (insert_row)
         self.pick_csv: Callable[[], str | None] = self._ask_csv
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -72,6 +72,7 @@ class ControlsPanel(QWidget):
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
             form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            self._forms[title] = form
             for c in controls:
                 w = self._make(c)
                 w.setToolTip(tooltip(c.key))
@@ -80,7 +81,6 @@ class ControlsPanel(QWidget):
                 form.addRow(label, w)
                 self.widgets[c.key] = w
                 self.labels[c.key] = label
-                self.controls[c.key] = c
             lay.addWidget(box)
         lay.addStretch(1)
         state.changed.connect(self._on_changed)
@@ -121,6 +121,19 @@ class ControlsPanel(QWidget):
         else:
             raise ValueError(f"unknown control kind {c.kind!r}")
         return w
+
+    def insert_row(self, section: str, row: int, key: str, text: str, widget: QWidget) -> None:
+        """Put a lab's own widget for `key` (one with `setValue`) at `row` of `section`; the
+        panel echoes the config into it and greys it out like its own controls."""
+        form = self._forms.get(section)
+        if form is None:
+            raise LookupError(f"no controls section {section!r}")
+        label = QLabel(text)
+        label.setToolTip(widget.toolTip())
+        form.insertRow(row, label, widget)
+        self.widgets[key] = widget
+        self.labels[key] = label
+        self.sync_key(key)
 
     def _picked(self, key: str, value: str) -> None:
         if key == "data.name" and value == "csv":
