@@ -95,6 +95,14 @@ def recurrent_default() -> ExperimentConfig:
             "optim": {"name": "adam", "lr": 0.01, "batch_size": 64}})
 
 
+def scaled_spectrum(base: dict, cfg) -> Spectrum:
+    """A cached spectrum at the scheme's own radius, rescaled to cfg's ρ (0: left as it is)."""
+    from core.analysis.recurrent_series import rescale_spectrum
+
+    r = cfg.init.spectral_radius
+    return Spectrum.from_dict(rescale_spectrum(base, r) if r > 0 else base)
+
+
 class RecurrentLab(Lab):
     name = "recurrent"
     title = "Recurrent"
@@ -186,11 +194,7 @@ class RecurrentLab(Lab):
             self.preview_thread.request(key, cfg)
 
     def _show_preview(self, base: dict, cfg) -> None:
-        from core.analysis.recurrent_series import rescale_spectrum
-
-        r = cfg.init.spectral_radius
-        spec = Spectrum.from_dict(rescale_spectrum(base, r) if r > 0 else base)
-        self.spectrum.set_spectrum(spec, "Before training (preview)", None,
+        self.spectrum.set_spectrum(scaled_spectrum(base, cfg), "Before training (preview)", None,
                                    BLOCK_NOTE.get(cfg.model.kind, ""))
 
     def _preview_done(self, key, spec, error: str) -> None:
@@ -229,10 +233,7 @@ class RecurrentLab(Lab):
         self._pending = False
         base = self._base.get(base_key(cfg))
         if base is not None:
-            from core.analysis.recurrent_series import rescale_spectrum
-
-            r = cfg.init.spectral_radius
-            self._spec0 = Spectrum.from_dict(rescale_spectrum(base, r) if r > 0 else base)
+            self._spec0 = scaled_spectrum(base, cfg)
             self.grad_time.add_radius(0, self._spec0.radius)
 
     def on_task(self, name, payload) -> None:
