@@ -82,7 +82,7 @@ def series_colors(n: int, dark: bool = False) -> list[str]:
     """n distinguishable colours: Okabe-Ito up to 7, its seventh being black on a light
     background and yellow on a dark one (each is unreadable on the other); viridis beyond."""
     if n <= 7:
-        return list(OKABE_ITO[:6]) [:n] + (["#F0E442" if dark else "#000000"] if n == 7 else [])
+        return list(OKABE_ITO[:min(n, 6)]) + (["#F0E442" if dark else "#000000"] if n == 7 else [])
     import pyqtgraph as pg
 
     cmap = pg.colormap.get("viridis")

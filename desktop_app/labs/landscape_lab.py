@@ -159,9 +159,6 @@ class LandscapeLab(Lab):
     def accepts(self, cfg: ExperimentConfig) -> bool:
         return cfg.model.kind == "mlp"
 
-    def default_config(self) -> ExperimentConfig:
-        return ExperimentConfig()
-
     # ---- window hooks ------------------------------------------------------------------------
     def start_run(self, info, history) -> None:
         super().start_run(info, history)

@@ -86,8 +86,7 @@ class ActivationsPlot(PlotPanel):
         from desktop_app.theme import style_plot_item
 
         style_plot_item(self.top, self.theme)
-        self.dirty = True
-        self._ranged_at = 0.0
+        self.invalidate()
 
     def draw(self, history, rerange):
         field = self.which.currentData()

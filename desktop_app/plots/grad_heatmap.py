@@ -9,10 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from desktop_app.plots.clean import log10_safe
-from desktop_app.plots.step_heatmap import WINDOW, StepHeatmapPanel, window_levels
-
-# window_levels lived here before the heatmap code was shared: still importable from here.
-__all__ = ["GradHeatmapPlot", "window_levels"]
+from desktop_app.plots.step_heatmap import WINDOW, StepHeatmapPanel
 
 
 class GradHeatmapPlot(StepHeatmapPanel):

@@ -70,8 +70,7 @@ class LandscapeSlicePlot(PlotPanel):
     def set_log(self, log: bool) -> None:
         self.log = bool(log)
         self.plot.setLogMode(False, self.log)
-        self.dirty = True
-        self._ranged_at = 0.0
+        self.invalidate()
 
     def _restyle(self) -> None:
         w = self.theme.pen_width

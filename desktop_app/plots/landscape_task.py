@@ -10,7 +10,6 @@ training never waits for it.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,7 +32,6 @@ class LandscapeSnapshot:
     loss_kind: str                      # "cross_entropy" or "mse"
     subset: int                         # evaluation examples per split
     eval_loss: dict[str, float] = field(default_factory=dict)   # trainer's loss on the subset
-    batch_loss: float = math.nan        # loss of the last training batch
 
 
 def landscape_snapshot(trainer, subset: int = 256) -> LandscapeSnapshot | None:

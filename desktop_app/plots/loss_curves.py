@@ -6,14 +6,9 @@ import numpy as np
 import pyqtgraph as pg
 
 from desktop_app.plots.base import Band, legend, swatch
-from desktop_app.plots.clean import finite, fmt, positive
+from desktop_app.plots.clean import finite, finite_xy, fmt, positive
 from desktop_app.plots.loss_accuracy import LossAccuracyPanel
 from desktop_app.theme import TEST_COLOR
-
-
-def _xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    keep = np.isfinite(y)
-    return x[keep], y[keep]
 
 
 class LossCurvesPlot(LossAccuracyPanel):
@@ -60,7 +55,7 @@ class LossCurvesPlot(LossAccuracyPanel):
         if len(steps) == 0:
             return
         loss = positive(history.column("loss"))
-        self.batch.setData(*_xy(steps, loss))
+        self.batch.setData(*finite_xy(steps, loss))
         tl = positive(history.column("eval_train_loss"))
         vl = positive(history.column("test_loss"))
         both = np.isfinite(tl) & np.isfinite(vl)
@@ -69,8 +64,8 @@ class LossCurvesPlot(LossAccuracyPanel):
         self.gap.set_data(steps[both], np.log10(tl[both]), np.log10(vl[both]))
         ta = 100 * finite(history.column("eval_train_acc"))
         va = 100 * finite(history.column("test_acc"))
-        self.train_acc.setData(*_xy(steps, ta))
-        self.test_acc.setData(*_xy(steps, va))
+        self.train_acc.setData(*finite_xy(steps, ta))
+        self.test_acc.setData(*finite_xy(steps, va))
         if both.any():
             i = np.flatnonzero(both)[-1]
             text = (f"Step {int(steps[i])}: train loss {fmt(tl[i])} (whole set), test "

@@ -137,8 +137,7 @@ class RnnGatePlot(PlotPanel):
 
         for p in self.plot_items():
             style_plot_item(p, t)
-        self.dirty = True
-        self._ranged_at = 0.0
+        self.invalidate()
 
     # ---- data from the lab ----------------------------------------------------------------
     def new_run(self, info, history):

@@ -108,7 +108,7 @@ class RnnGradTimePlot(PlotPanel):
         self.radii = {}
         self.prediction.setVisible(self.predicts)
         self._legend()
-        self._ranged_at = 0.0
+        self.invalidate()
 
     def _applies(self) -> tuple[str, str]:
         """When (and why not) the prediction holds: (short, detail) for the note."""

@@ -120,8 +120,7 @@ class RnnSpectrumPlot(PlotPanel):
         self.inner.layout.setColumnStretchFactor(1, 2 if both else 0)
         self.inner.layout.setColumnMaximumWidth(1, 1e6 if both else 0)
         self._legend()
-        self.dirty = True
-        self._ranged_at = 0.0
+        self.invalidate()
 
     # ---- data from the lab ----------------------------------------------------------------
     def set_spectrum(self, spec, label: str, initial=None, block_note: str = "") -> None:
@@ -136,9 +135,6 @@ class RnnSpectrumPlot(PlotPanel):
     def set_error(self, text: str) -> None:
         self.error = text
         self.dirty = True
-
-    def new_run(self, info, history) -> None:
-        super().new_run(info, history)
 
     def records_added(self, history, records) -> None:
         """Redrawn only when a new spectrum arrives (set_spectrum)."""

@@ -45,8 +45,3 @@ class Banner(QFrame):
         self.title.setText(f"⚠ The run diverged at step {div.step}{where}: training paused.")
         self.text.setText(div.summary())
         self.show()
-
-    def show_message(self, title: str, text: str) -> None:
-        self.title.setText(title)
-        self.text.setText(text)
-        self.show()

@@ -35,8 +35,7 @@ class SpeedControl(QWidget):
         lay.addWidget(self.slider)
         lay.addWidget(self.label)
         self.slider.valueChanged.connect(self._changed)
-        self.slider.setValue(len(SPEEDS) - 1)
-        self._changed(self.slider.value())
+        self.slider.setValue(len(SPEEDS) - 1)     # full speed (valueChanged shows it)
 
     def speed(self) -> float:
         return float(SPEEDS[self.slider.value()])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -45,4 +45,3 @@ class Task:
     fn: Callable[[Any], Any]
     min_interval: float = 0.25     # seconds between runs while training
     max_share: float = 0.15        # at most this fraction of the worker's time
-    extra: dict = field(default_factory=dict)
