@@ -25,7 +25,8 @@ def app_icon() -> QIcon:
 
 
 def _version(dist: str) -> str:
-    # importlib.metadata, not `import torch`: the GUI process never loads torch itself.
+    # importlib.metadata, not `import torch` (~1.7 s): training runs in a child process, so the
+    # GUI process has usually not loaded torch.
     try:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:

@@ -1,7 +1,7 @@
 """Application entry point: `python main.py [--preset NAME] [--screenshot OUT.png …]`.
 
-The window is shown before torch is imported (the training thread imports it), so the app
-appears in well under two seconds.
+The window is shown before torch is imported (by the training process, or thread, after the
+first paint), so the app appears in well under two seconds.
 """
 
 from __future__ import annotations

@@ -86,7 +86,8 @@ def set_range(plot: pg.PlotItem, x=None, y=None, sticky: bool = True, grow_x: fl
 
 
 class PlotPanel(QFrame):
-    """Subclasses fill `self.view` with plot items and implement `draw` and `csv_table`."""
+    """Subclasses fill `self.view` with plot items, implement `draw`, and there set
+    `self._table_fn` (the numbers behind the plot, built only when `csv_table` exports them)."""
 
     key = "plot"          # file-name stem for exports
     title = "Plot"
