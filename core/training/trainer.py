@@ -26,6 +26,7 @@ from core.training.losses import mean_loss
 from core.training.meanfield_probe import MeanFieldCache
 from core.training.optim import build_optimizer, set_hyper
 from core.training.record import NAN, StepRecord
+from core.training.update_meter import UpdateMeter
 
 EVAL_CHUNK = 2048
 # A probe keeps every layer's activations: 4096 examples × 100 layers × 1024 units is 1.6 GB.
@@ -56,13 +57,16 @@ class Trainer:
         initialize(self.model, cfg.init, self.init_gen, batch=first)
         self.model.to(self.device)
         self.optimizer = build_optimizer(self.model, cfg.optim)
-        self._params = list(self.model.parameters())  # walking the module tree costs ~0.1 ms
+        # Walking the module tree costs ~0.1 ms a step; load_state_dict copies in place, so the
+        # parameter objects listed here stay the model's.
+        self._params = list(self.model.parameters())
+        self._hidden = self.model.hidden_weights
         self.step_count = 0
         self.diverged = None
         self._order: torch.Tensor | None = None
         self._cursor = 0
         self._recent_norms: list[float] = []
-        self._update_meter = probes.UpdateMeter()
+        self._update_meter = UpdateMeter()
         self._wn_key: tuple | None = None
         self._meanfield = MeanFieldCache(self)
         # The input's second moment sets q_1 of the mean-field variance map.
@@ -170,12 +174,14 @@ class Trainer:
         return mean_loss(out, y, self.dataset.loss_kind)
 
     def _accuracy(self, out: torch.Tensor, y: torch.Tensor) -> float:
-        if not self.dataset.is_classification:
-            return NAN
-        return (out.argmax(-1).reshape(-1) == y.reshape(-1)).float().mean().item()
+        correct = self._correct(out, y)
+        return NAN if correct is None else correct.item() / y.numel()
 
-    def _weights(self) -> list[torch.Tensor]:
-        return self.model.hidden_weights
+    def _correct(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor | None:
+        """How many predictions are right (a tensor, read with the probes), None for regression."""
+        if not self.dataset.is_classification:
+            return None
+        return (out.argmax(-1).reshape(-1) == y.reshape(-1)).sum()
 
     def _measure(self, x, y, step: int, probe: bool, update: bool) -> StepRecord:
         cfg = self.config
@@ -194,18 +200,24 @@ class Trainer:
         # One norm per parameter, before clipping: the global norm and grad_w both come from it.
         norms = (torch.stack(torch._foreach_norm([p.grad for p in params])) if params
                  else torch.zeros(0, device=self.device))
-        grad_norm = norms.square().sum().sqrt().item()
+        grad_norm = torch.linalg.vector_norm(norms).item()
         if not math.isfinite(grad_norm):
             return self._diverged(step, "backward", x, y, loss_value, cap=cap)
         clip = cfg.optim.clip_norm
         clipped = bool(update and clip > 0 and grad_norm > clip)  # a probe updates nothing
         if clipped:
             torch.nn.utils.clip_grads_with_norm_(params, clip, torch.tensor(grad_norm))
-        stats = {}
+        stats, correct = {}, None
         if probe:
-            grad_w = self._weight_norms(params, norms)
-            stats = probes.layer_stats(cap, self._act_name(), self._act_modules(), grad_w,
-                                       self.recurrent)
+            correct = self._correct(out, y)
+            extra = {"param_norms": norms} if correct is None else \
+                {"param_norms": norms, "correct": correct}
+            stats = probes.layer_stats(cap, self._act_name(), self._act_modules(),
+                                       self.recurrent, weights=self._hidden, extra=extra)
+            weight_norm = stats.pop("weight_norm")
+            stats["grad_w"] = self._weight_norms(params, stats.pop("param_norms"))
+            if correct is not None:
+                correct = stats.pop("correct")
             gates = probes.gate_means(cap)
             if gates is not None:
                 stats["gate_t"] = gates
@@ -214,16 +226,16 @@ class Trainer:
                 return self._diverged(step, "forward", x, y, loss_value, layer=layer)
         if update:
             if probe:
-                self._update_meter.snapshot(self._weights(), self.optimizer)
+                self._update_meter.before_step(self._hidden, self.optimizer)
             self.optimizer.step()
             if probe:
-                applied = grad_w * (clip / grad_norm if clipped else 1.0)
-                stats["update_ratio"] = self._update_meter.ratios(self._weights(), self.optimizer,
-                                                                  applied)
+                applied = stats["grad_w"] * (clip / grad_norm if clipped else 1.0)
+                stats["update_ratio"] = self._update_meter.ratios(
+                    self._hidden, self.optimizer, weight_norm, applied)
         if probe:
             stats["meanfield_grad_h"] = self._meanfield(stats["grad_h"], step)
         self._recent_norms = (self._recent_norms + [grad_norm])[-20:]
-        acc = self._accuracy(out, y)
+        acc = self._accuracy(out, y) if correct is None else float(correct) / y.numel()
         evals = {}
         if update and (step % cfg.train.eval_every == 0 or step == 1):
             tl, ta = self.evaluate(self.x_train, self.y_train)
@@ -233,15 +245,15 @@ class Trainer:
                           grad_norm=grad_norm, clipped=clipped, finite=True, probed=probe,
                           **evals, **stats)
 
-    def _weight_norms(self, params: list[torch.Tensor], norms: torch.Tensor) -> torch.Tensor:
+    def _weight_norms(self, params: list[torch.Tensor], norms: np.ndarray) -> np.ndarray:
         """Pick ‖∂L/∂W_l‖ of the hidden weights out of the per-parameter norms (0 where a
-        weight got no gradient), with one cached index: one op instead of one per layer."""
-        key = tuple(id(p) for p in params)
+        weight got no gradient), with a cached index."""
+        key = len(params) if len(params) == len(self._params) else tuple(map(id, params))
         if self._wn_key != key:
             where = {id(p): i for i, p in enumerate(params)}
-            idx = [where.get(id(w), len(params)) for w in self._weights()]
-            self._wn_key, self._wn_index = key, torch.tensor(idx, device=norms.device)
-        return torch.cat([norms, norms.new_zeros(1)])[self._wn_index]
+            self._wn_key = key
+            self._wn_index = np.array([where.get(id(w), len(params)) for w in self._hidden])
+        return np.append(norms.astype(np.float64), 0.0)[self._wn_index]
 
     def _matrices(self) -> list[torch.Tensor]:
         return [p for p in self._params if p.ndim >= 2]
@@ -267,7 +279,7 @@ class Trainer:
             self.optimizer.zero_grad(set_to_none=True)
             self._loss(self.model(x, cap), y).backward()
         if where == "backward":
-            bad = probes.first_nonfinite([o.grad for o in cap.outputs][::-1])
+            bad = probes.first_nonfinite(cap.output_grads()[::-1])
             layer = None if bad is None else len(cap.outputs) - 1 - bad
         if self.recurrent and layer is not None:
             name = f"h_t at t = {layer + 1}"
