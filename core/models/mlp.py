@@ -12,7 +12,6 @@ from torch import nn
 
 from core.models.activations import make_activation
 from core.models.capture import Capture
-from core.models.fused_stack import FUSABLE, hidden_stack
 
 
 class MLP(nn.Module):
@@ -30,9 +29,6 @@ class MLP(nn.Module):
         self.acts = nn.ModuleList(make_activation(activation, pieces) for _ in range(depth))
         self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.out = nn.Linear(width, out_dim)
-        self.activation = activation
-        self.fusable = (activation in FUSABLE and skip == "none" and norm_cls is None
-                        and dropout == 0)
 
     @property
     def hidden_weights(self) -> list[torch.Tensor]:
@@ -43,9 +39,6 @@ class MLP(nn.Module):
         return [f"h{l + 1}" for l in range(len(self.linears))]
 
     def forward(self, x: torch.Tensor, capture: Capture | None = None) -> torch.Tensor:
-        if (capture is not None and capture.track_grad and self.fusable
-                and torch.is_grad_enabled()):
-            return self.out(hidden_stack(x, self.linears, self.acts, self.activation, capture))
         h, seen = x, [x]
         for l, (lin, norm, act) in enumerate(zip(self.linears, self.norms, self.acts, strict=True)):
             inp = torch.cat(seen, dim=-1) if self.skip == "dense" and l else h

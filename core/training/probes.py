@@ -76,8 +76,7 @@ def layer_stats(cap: Capture, activation: str, act_modules: list, recurrent: boo
     their names (as float64), all in the same transfer."""
     P, A = _rows(cap.pre, recurrent), _rows(cap.act, recurrent)
     L = P.shape[0]
-    grads = [g if g is not None else torch.zeros_like(o)
-             for g, o in zip(cap.output_grads(), cap.outputs, strict=True)]
+    grads = [o.grad if o.grad is not None else torch.zeros_like(o) for o in cap.outputs]
     parts = {"norms": torch.stack(torch._foreach_norm(grads)), **(extra or {})}
     dead = activation in DEAD and not recurrent
     if dead:  # units never active in the whole batch, counted per layer

@@ -279,7 +279,7 @@ class Trainer:
             self.optimizer.zero_grad(set_to_none=True)
             self._loss(self.model(x, cap), y).backward()
         if where == "backward":
-            bad = probes.first_nonfinite(cap.output_grads()[::-1])
+            bad = probes.first_nonfinite([o.grad for o in cap.outputs][::-1])
             layer = None if bad is None else len(cap.outputs) - 1 - bad
         if self.recurrent and layer is not None:
             name = f"h_t at t = {layer + 1}"
