@@ -7,9 +7,10 @@ percentiles, mean-field prediction) on every step. Blocks of the two alternate s
 machine slows both alike. The ratio of the fastest rounds is reported (as timeit does: other
 programs only ever add time), beside the ratio of medians of the process's CPU time. Both run
 on one torch thread by default, so that OpenMP's spinning threads on a busy 2-core machine do
-not decide the result.
+not decide the result. A round of the small net is 50 steps, the mean-field refresh period, so
+that every round pays its share of that refresh (fastest rounds would otherwise skip it).
 
-    python -m benchmarks.bench_step_overhead [--steps 10] [--rounds 15] [--threads 1]
+    python -m benchmarks.bench_step_overhead [--steps N] [--rounds 15] [--threads 1]
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ import torch
 import torch.nn.functional as F
 
 from core.presets import config_from_partial
+from core.training.meanfield_probe import MeanFieldCache
 from core.training.trainer import Trainer
 
-CASES = [(10, 64), (50, 256)]
+# (depth, width, steps per round)
+CASES = [(10, 64, MeanFieldCache.REFRESH), (50, 256, 10)]
 
 
 def build(depth: int, width: int) -> Trainer:
@@ -77,11 +80,11 @@ def run_case(depth: int, width: int, steps: int, rounds: int, threads: int) -> d
 
 def main(argv=None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--steps", type=int, default=None, help="steps per round (default: per model)")
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
-    rows = [run_case(d, w, args.steps, args.rounds, args.threads) for d, w in CASES]
+    rows = [run_case(d, w, args.steps or n, args.rounds, args.threads) for d, w, n in CASES]
     print(f"{'model':>12} {'threads':>7} {'plain ms':>9} {'probed ms':>10} {'ratio':>6} "
           f"{'cpu ratio':>9}   (ms and ratio: fastest rounds; cpu ratio: medians)")
     for r in rows:

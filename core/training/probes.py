@@ -77,7 +77,11 @@ def layer_stats(cap: Capture, activation: str, act_modules: list, recurrent: boo
     P, A = _rows(cap.pre, recurrent), _rows(cap.act, recurrent)
     L = P.shape[0]
     grads = [o.grad if o.grad is not None else torch.zeros_like(o) for o in cap.outputs]
-    parts = {"norms": torch.stack(torch._foreach_norm(grads)), **(extra or {})}
+    # One norm call for the layers' gradients and the weights.
+    norms = torch.stack(torch._foreach_norm(grads + [w.detach() for w in weights or ()]))
+    parts = {"norms": norms[:len(grads)], **(extra or {})}
+    if weights:
+        parts["weight_norm"] = norms[len(grads):]
     dead = activation in DEAD and not recurrent
     if dead:  # units never active in the whole batch, counted per layer
         pre = cap.pre
@@ -86,8 +90,6 @@ def layer_stats(cap: Capture, activation: str, act_modules: list, recurrent: boo
                          torch.stack([(p <= 0).all(dim=0).sum() for p in pre]))
     if activation not in FPRIME_FROM_MOMENTS:
         parts["fprime_mean"] = _fprime_rows(activation, P, A, act_modules)
-    if weights is not None:
-        parts["weight_norm"] = torch.stack(torch._foreach_norm(weights))
     parts["P"], parts["A"] = P, A
     got = fetch(parts)
     out = row_stats(got.pop("P"), got.pop("A"), activation)
@@ -108,6 +110,7 @@ def gate_means(cap: Capture) -> np.ndarray | None:
     return torch.stack(cap.gates).mean(dim=(1, 2)).cpu().numpy().astype(np.float64)
 
 
+@torch.no_grad()
 def first_nonfinite(tensors: list[torch.Tensor | None]) -> int | None:
     """Index of the first tensor holding Inf/NaN, or None."""
     flags = torch.stack([torch.isfinite(t).all() if t is not None else torch.tensor(True)
