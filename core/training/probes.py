@@ -58,6 +58,11 @@ def fetch(parts: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
     their shapes. On the CPU they are views, with no copy at all."""
     if all(t.device.type == "cpu" for t in parts.values()):
         return {name: t.numpy() for name, t in parts.items()}
+    return fetch_packed(parts)
+
+
+def fetch_packed(parts: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
+    """`fetch` for tensors on an accelerator: concatenated as float32, moved in one copy."""
     flat = torch.cat([t.reshape(-1).float() for t in parts.values()]).cpu().numpy()
     out, at = {}, 0
     for name, t in parts.items():

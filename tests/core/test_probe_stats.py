@@ -52,3 +52,16 @@ def test_stats_equal_direct_computation(activation):
         assert np.nanmax(rec.saturated) > 0.01      # the scale makes the test meaningful
     if activation == "relu":
         assert np.nanmax(rec.dead) > 0
+
+
+def test_packed_transfer_equals_cpu_views():
+    """The one-copy path GPUs take returns what the CPU's zero-copy views hold."""
+    from core.training.probes import fetch, fetch_packed
+
+    parts = {"rows": torch.randn(3, 5), "count": torch.tensor(7), "norms": torch.rand(4).double(),
+             "flags": torch.arange(6).reshape(2, 3)}
+    a, b = fetch(parts), fetch_packed(parts)
+    assert list(a) == list(b)
+    for k in parts:
+        assert a[k].shape == b[k].shape, k
+        np.testing.assert_allclose(b[k], a[k], rtol=1e-6)
