@@ -87,6 +87,7 @@ class GradPerLayerPlot(ModePanel):
         else:
             self.plot.setLabel("bottom", "hidden layer l (input → output)")
         self.ref.setVisible(mode == "update_ratio")
+        self.mark_divergence(self.div_step)   # the step marker belongs to the over-steps view
         for item in (self.initial, self.meanfield, self.measured):
             item.setVisible(mode != "over_time")
         for line in self.lines:

@@ -146,7 +146,9 @@ class RnnLossPlot(ModePanel, LossAccuracyPanel):
             self.mode_box.setCurrentIndex(i)
 
     def mark_divergence(self, step):
-        self.place_divergence_lines(step, (self.top, self.bottom) if self.mode == "run" else ())
+        # On both plots whatever the mode: draw() shows them in "this run" and hides them in
+        # the comparison, so switching modes after a divergence keeps the marker.
+        self.place_divergence_lines(step, (self.top, self.bottom))
 
     # ---- drawing ----------------------------------------------------------------------------
     def draw(self, history, rerange):

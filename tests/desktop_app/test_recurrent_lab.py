@@ -275,14 +275,23 @@ def test_exploding_preset_shows_the_banner_and_reset_recovers(open_lab, qtbot):
     c = win.controller
     with qtbot.waitSignal(c.run_started, timeout=20000):
         win.load_preset("rnn_exploding")
+    # The loss panel shows the RNN·LSTM·GRU comparison while the run diverges.
+    lab.loss.mode_box.setCurrentIndex(lab.loss.mode_box.findData("compare"))
     with qtbot.waitSignal(c.diverged, timeout=20000) as sig:
         c.play()
     div = sig.args[0]
     qtbot.waitUntil(lambda: not c.running, timeout=5000)
     assert lab.banner.isVisible() and f"step {div.step}" in lab.banner.title.text()
+    lab.loss.mode_box.setCurrentIndex(lab.loss.mode_box.findData("run"))
     redraw(win, lab)                                      # nothing breaks on Inf/NaN
     assert lab.heatmap.div_line is not None and lab.heatmap.div_line.value() == div.step
     assert lab.loss.div_lines and lab.loss.div_lines[0][1].value() == div.step
+    # Through the comparison view and back, the marker stays.
+    for mode in ("compare", "run"):
+        lab.loss.mode_box.setCurrentIndex(lab.loss.mode_box.findData(mode))
+        redraw(win, lab)
+        assert lab.loss.div_lines[0][1].isVisible() == (mode == "run")   # on the loss plot
+    assert lab.loss.div_lines[0][1].value() == div.step
     assert f"diverged at step {div.step}" in lab.grad_time.note.text()
     t, y = lab.grad_time.measured.getData()
     assert len(t) and np.all(np.isfinite(y))              # the last finite profile

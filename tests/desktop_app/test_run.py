@@ -117,6 +117,13 @@ def test_exploding_preset_shows_banner_and_recovers(make_window, qtbot):
         p.dirty = True
     lab.refresh(c.history, force_range=True)      # no plot breaks on Inf/NaN
     assert lab.heatmap.div_line is not None and lab.heatmap.div_line.value() == div.step
+    # The gradient panel showed a profile when the run diverged; its over-steps view, chosen
+    # afterwards, still marks the step (and the profile view has no step axis to mark).
+    assert lab.grad.mode != "over_time" and lab.grad.div_line is None
+    lab.grad.mode_box.setCurrentIndex(lab.grad.mode_box.findData("over_time"))
+    assert lab.grad.div_line is not None and lab.grad.div_line.value() == div.step
+    lab.grad.mode_box.setCurrentIndex(lab.grad.mode_box.findData("grad_h"))
+    assert lab.grad.div_line is None
     # The app keeps responding: a config edit and a Reset work.
     win.state.set_value("init.scale", 1.0)
     with qtbot.waitSignal(c.run_started, timeout=20000):
