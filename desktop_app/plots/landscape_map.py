@@ -242,10 +242,10 @@ class LandscapeMapPlot(PlotPanel):
         f = self.frame
         if f is not None:
             n = len(f.alphas)
-            if f.dir_step == f.step:
+            if f.kind in ("filter", "layer"):
+                made = f"random draw {f.epoch + 1}, scaled to this step's θ"
+            elif f.dir_step == f.step:
                 made = "made now"
-            elif f.kind in ("filter", "layer"):
-                made = f"scaled to θ of step {f.dir_step}; New directions rescales them"
             else:
                 made = f"made at step {f.dir_step}"
             parts.append(

@@ -111,6 +111,18 @@ def test_saddle_preset_reports_a_saddle(make_window, qtbot):
     assert along_top[0] > f.centre_loss and along_low[0] < f.centre_loss   # up, and down
 
 
+def _unit_rows(d) -> np.ndarray:
+    """The directions with every weight row scaled to norm 1 (1-D parameters dropped)."""
+    v = d.numpy()
+    out = []
+    for name, sl in d.space.slices().items():
+        shape = d.space.shapes[d.space.names.index(name)]
+        if len(shape) >= 2:
+            rows = v[:, sl].reshape(len(v), shape[0], -1)
+            out.append((rows / np.linalg.norm(rows, axis=2, keepdims=True)).reshape(len(v), -1))
+    return np.concatenate(out, axis=1)
+
+
 def test_direction_types_and_new_directions(make_window, qtbot):
     win, lab = open_lab(make_window, qtbot)
     c = win.controller
@@ -126,8 +138,19 @@ def test_direction_types_and_new_directions(make_window, qtbot):
     assert not np.allclose(f1.grid, f0.grid)
     c.step(1)
     f2 = wait_frame(qtbot, lab, lambda f: f.step == 7)
-    # Fixed directions between frames (comparable), until new ones are asked for.
-    assert np.array_equal(f2.result.directions.numpy(), f1.result.directions.numpy())
+    # The same random draw between frames, until new ones are asked for, but filter-normalised
+    # to each frame's θ: every weight row has θ's row norm at that step.
+    d1, d2 = f1.result.directions, f2.result.directions
+    assert not np.array_equal(d1.numpy(), d2.numpy())
+    np.testing.assert_allclose(_unit_rows(d2), _unit_rows(d1), rtol=1e-4, atol=1e-6)
+    assert lab._snap.step == f2.step == 7
+    theta = lab._snap.theta
+    for name, sl in d2.space.slices().items():
+        shape = d2.space.shapes[d2.space.names.index(name)]
+        if len(shape) == 2:
+            np.testing.assert_allclose(np.linalg.norm(d2.numpy()[0, sl].reshape(shape), axis=1),
+                                       np.linalg.norm(theta[sl].reshape(shape), axis=1),
+                                       rtol=1e-4)
 
     lab.landscape_controls.kind.setCurrentIndex(lab.landscape_controls.kind.findData("pca"))
     f3 = wait_frame(qtbot, lab, lambda f: f.kind == "pca")
