@@ -20,7 +20,7 @@ import torch
 
 from core.models.activations import DEAD, derivative
 from core.models.capture import Capture
-from core.training.row_stats import FPRIME_FROM_MOMENTS, row_stats
+from core.training.row_stats import FPRIME_FROM_VALUES, row_stats
 
 STAT_VALUES = 2048
 MIN_EXAMPLES, MAX_EXAMPLES = 4, 32
@@ -93,7 +93,7 @@ def layer_stats(cap: Capture, activation: str, act_modules: list, recurrent: boo
         parts["dead"] = ((torch.stack(pre) <= 0).all(dim=1).sum(dim=1)
                          if pre[0].numel() * L <= SMALL else
                          torch.stack([(p <= 0).all(dim=0).sum() for p in pre]))
-    if activation not in FPRIME_FROM_MOMENTS:
+    if activation not in FPRIME_FROM_VALUES:
         parts["fprime_mean"] = _fprime_rows(activation, P, A, act_modules)
     parts["P"], parts["A"] = P, A
     got = fetch(parts)
@@ -102,7 +102,8 @@ def layer_stats(cap: Capture, activation: str, act_modules: list, recurrent: boo
     out["grad_h"] = np.sqrt(np.sum(norms ** 2))[None] if recurrent else norms
     if recurrent:
         out["grad_t"] = norms
-    out["dead"] = got.pop("dead") / cap.pre[0].shape[-1] if dead else np.full(L, np.nan)
+    out["dead"] = (got.pop("dead").astype(np.float64) / cap.pre[0].shape[-1] if dead
+                   else np.full(L, np.nan))
     out.update({k: v.astype(np.float64) for k, v in got.items()})
     return out
 

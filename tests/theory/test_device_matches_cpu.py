@@ -52,7 +52,12 @@ def test_probe_matches_cpu(preset, capsys):
     compared = [f for f in FIELDS if f in want and want[f] is not None]
     assert "grad_h" in compared
     for f in compared:
-        _close(got[f], want[f], 1e-3, f"{preset}: {f}")
+        if f in ("saturated", "dead"):   # shares of ~2 048 values: one value flips by 5e-4
+            np.testing.assert_allclose(np.asarray(got[f], dtype=float),
+                                       np.asarray(want[f], dtype=float), atol=2e-3,
+                                       equal_nan=True, err_msg=f"{preset}: {f}")
+        else:
+            _close(got[f], want[f], 1e-3, f"{preset}: {f}")
 
 
 @pytest.mark.parametrize("preset", ["fixed_he_init", "rnn_orthogonal"])
