@@ -74,19 +74,24 @@ def fetch_packed(parts: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
 @torch.no_grad()
 def layer_stats(cap: Capture, activation: str, act_modules: list, recurrent: bool,
                 weights: list[torch.Tensor] | None = None,
-                extra: dict[str, torch.Tensor] | None = None) -> dict[str, np.ndarray]:
+                extra: dict[str, torch.Tensor] | None = None,
+                more_norms: list[torch.Tensor] | None = None) -> dict[str, np.ndarray]:
     """Per-layer arrays for the StepRecord (recurrent nets: one layer over all time steps).
 
-    With `weights`, their norms come back as "weight_norm"; `extra` tensors come back under
-    their names (as float64), all in the same transfer."""
+    The norms of `weights` come back as "weight_norm", those of `more_norms` as "more_norms",
+    and `extra` tensors under their names (as float64), all in the same transfer."""
     P, A = _rows(cap.pre, recurrent), _rows(cap.act, recurrent)
     L = P.shape[0]
+    weights, more_norms = list(weights or ()), list(more_norms or ())
     grads = [o.grad if o.grad is not None else torch.zeros_like(o) for o in cap.outputs]
-    # One norm call for the layers' gradients and the weights.
-    norms = torch.stack(torch._foreach_norm(grads + [w.detach() for w in weights or ()]))
+    # One norm call for the layers' gradients, the weights and the rest.
+    norms = torch.stack(torch._foreach_norm(grads + [w.detach() for w in weights + more_norms]))
     parts = {"norms": norms[:len(grads)], **(extra or {})}
+    at = len(grads) + len(weights)
     if weights:
-        parts["weight_norm"] = norms[len(grads):]
+        parts["weight_norm"] = norms[len(grads):at]
+    if more_norms:
+        parts["more_norms"] = norms[at:]
     dead = activation in DEAD and not recurrent
     if dead:  # units never active in the whole batch, counted per layer
         pre = cap.pre

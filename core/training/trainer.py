@@ -23,7 +23,7 @@ from core.models.capture import Capture
 from core.training import probes
 from core.training.divergence import diagnose
 from core.training.losses import mean_loss
-from core.training.meanfield_probe import MeanFieldCache
+from core.training.meanfield_probe import MeanFieldCache, variance_tensors
 from core.training.optim import build_optimizer, set_hyper
 from core.training.record import NAN, StepRecord
 from core.training.update_meter import UpdateMeter
@@ -61,6 +61,7 @@ class Trainer:
         # parameter objects listed here stay the model's.
         self._params = list(self.model.parameters())
         self._hidden = self.model.hidden_weights
+        self._variance_tensors = variance_tensors(self)   # W_l, b_l for the mean-field theory
         self.step_count = 0
         self.diverged = None
         self._order: torch.Tensor | None = None
@@ -213,8 +214,10 @@ class Trainer:
             extra = {"param_norms": norms} if correct is None else \
                 {"param_norms": norms, "correct": correct}
             stats = probes.layer_stats(cap, self._act_name(), self._act_modules(),
-                                       self.recurrent, weights=self._hidden, extra=extra)
+                                       self.recurrent, weights=self._hidden, extra=extra,
+                                       more_norms=self._variance_tensors)
             weight_norm = stats.pop("weight_norm")
+            variance_norms = stats.pop("more_norms", None)
             stats["grad_w"] = self._weight_norms(params, stats.pop("param_norms"))
             if correct is not None:
                 correct = stats.pop("correct")
@@ -233,7 +236,7 @@ class Trainer:
                 stats["update_ratio"] = self._update_meter.ratios(
                     self._hidden, self.optimizer, weight_norm, applied)
         if probe:
-            stats["meanfield_grad_h"] = self._meanfield(stats["grad_h"], step)
+            stats["meanfield_grad_h"] = self._meanfield(stats["grad_h"], step, variance_norms)
         self._recent_norms = (self._recent_norms + [grad_norm])[-20:]
         acc = self._accuracy(out, y) if correct is None else float(correct) / y.numel()
         evals = {}

@@ -217,3 +217,22 @@ def test_grad_w_is_measured_before_clipping():
     free = Trainer(cfg.with_value("optim.clip_norm", 0)).step()
     assert rec.clipped and not free.clipped
     np.testing.assert_allclose(rec.grad_w, free.grad_w, rtol=1e-5)
+
+
+def test_meanfield_prediction_uses_the_weights_the_gradients_were_measured_with():
+    """At a refresh step the prediction is the theory for the pre-step weights (σ_w² =
+    fan_in·mean(W²), σ_b² = mean(b²), q_1 from the data), anchored at the measured top layer."""
+    from core.analysis import meanfield
+
+    tr = Trainer(small(model={"activation": "relu", "depth": 4}, init={"bias_std": 0.2},
+                       optim={"lr": 0.5}))
+    for _ in range(tr._meanfield.REFRESH):   # refreshed at step 1, next at 1 + REFRESH
+        tr.step()
+    lins = tr.model.linears
+    sw2 = np.array([lin.weight.square().mean().item() * lin.weight.shape[1] for lin in lins])
+    sb2 = np.array([lin.bias.square().mean().item() for lin in lins])
+    q1 = sw2[0] * float(np.mean(np.square(tr.dataset.x_train, dtype=np.float64))) + sb2[0]
+    rec = tr.step()                      # step REFRESH: the shape is recomputed
+    assert tr._meanfield._at == rec.step
+    want = meanfield.predicted_grad_h("relu", sw2, sb2, q1, rec.grad_h[-1])
+    np.testing.assert_allclose(rec.meanfield_grad_h, want, rtol=1e-4)
