@@ -130,6 +130,33 @@ class Trainer:
         return rec
 
     @torch.no_grad()
+    def refresh_batchnorm(self, limit: int = PROBE_LIMIT) -> None:
+        """Set every batch-norm layer's running statistics to those of the current weights on
+        the training set (its first `limit` examples), "precise BN" (Wu & Johnson 2021).
+
+        Eval mode normalises with running averages that trail the weights by ~1/momentum = 10
+        steps; early in training, while weights move fast, that lag blows the whole-set loss up
+        (the σ_w = 5 net of fixed_batchnorm: 4e14 nats at step 1 against a batch loss of 1.6).
+        Running statistics only matter in eval mode, so training is unchanged."""
+        bns = [m for m in self.model.modules()
+               if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+        if not bns:
+            return
+        was_training = self.model.training
+        momenta = [m.momentum for m in bns]
+        self.model.eval()                     # dropout off; only the BN layers gather statistics
+        for m in bns:
+            m.reset_running_stats()
+            m.momentum = None                 # cumulative average over the chunks below
+            m.train()
+        x = self.x_train[:limit]
+        for i in range(0, len(x), EVAL_CHUNK):
+            self.model(x[i:i + EVAL_CHUNK])
+        for m, momentum in zip(bns, momenta, strict=True):
+            m.momentum = momentum
+        self.model.train(was_training)
+
+    @torch.no_grad()
     def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
         """Mean loss and accuracy over a whole split, in eval mode, in chunks."""
         self.model.eval()
@@ -241,6 +268,7 @@ class Trainer:
         acc = self._accuracy(out, y) if correct is None else float(correct) / y.numel()
         evals = {}
         if update and (step % cfg.train.eval_every == 0 or step == 1):
+            self.refresh_batchnorm()
             tl, ta = self.evaluate(self.x_train, self.y_train)
             vl, va = self.evaluate(self.x_test, self.y_test)
             evals = dict(eval_train_loss=tl, eval_train_acc=ta, test_loss=vl, test_acc=va)

@@ -42,6 +42,7 @@ def landscape_snapshot(trainer, subset: int = 256) -> LandscapeSnapshot | None:
     from core.analysis.landscape_space import ParamSpace
 
     model = trainer.model
+    trainer.refresh_batchnorm()          # eval-mode statistics of these weights, not trailing ones
     with torch.no_grad():
         theta = ParamSpace.of(model).flatten(model).cpu().numpy().astype(np.float32)
         state = {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
