@@ -157,7 +157,9 @@ def test_lambda_max_against_two_over_lr_predicts_gradient_descent():
         assert (losses[-1] > losses[0]) == diverges
     assert classify(0.95 * 20, 0.0, 1.0, 20.0)[0] == "edge_of_stability"
     assert classify(1.05 * 20, 0.0, 1.0, 20.0)[0] == "edge_of_stability"
-    assert classify(1.2 * 20, 0.0, 1.0, 20.0)[0] == "unstable"
+    assert classify(1.2 * 20, 0.0, 1.0, 20.0)[0] == "edge_of_stability"   # hovers above
+    assert classify(1.4 * 20, 0.0, 1.0, 20.0)[0] == "unstable"
+    assert classify(0.85 * 20, 0.0, 1.0, 20.0)[0] == "stable"
     assert classify(0.5 * 20, 0.0, 1.0, 20.0)[0] == "stable"
 
 
@@ -171,6 +173,10 @@ def test_stability_limits_and_thresholds():
     # Within three standard errors of 0, a negative λ_min is not evidence of a saddle.
     assert classify(10.0, -1.0, 1.0, 100.0, min_stderr=0.5)[0] == "stable"
     assert classify(10.0, -1.0, 1.0, 100.0, min_stderr=0.2)[0] == "saddle"
+    # The words for a stable point do not claim what a negative λ_min within noise denies.
+    assert "no direction curves down" in classify(10.0, 0.5, 1.0, 100.0)[2]
+    words = classify(10.0, -1.0, 1.0, 100.0, min_stderr=0.5)[2]
+    assert "within its noise" in words and "no direction measurably curves down" in words
 
 
 def test_curvature_spread_is_the_rayleigh_quotient_with_its_sampling_error():
