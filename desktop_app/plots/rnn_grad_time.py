@@ -110,8 +110,9 @@ class RnnGradTimePlot(PlotPanel):
         self._legend()
         self.invalidate()
 
-    def _applies(self) -> tuple[str, str]:
-        """When (and why not) the prediction holds: (short, detail) for the note."""
+    def _applies(self, updates: int = 0) -> tuple[str, str]:
+        """When (and why not) the prediction holds: (short, detail) for the note. `updates`:
+        how many optimizer steps the shown gradients' W_hh has had."""
         if self.kind != "rnn":
             gate = "forget gate f_t" if self.kind == "lstm" else "update gate z_t"
             return ("No ρ^(T−t) line: gates change it.",
@@ -119,9 +120,16 @@ class RnnGradTimePlot(PlotPanel):
                     f"the {gate} sets how much gradient each step keeps (the memory path "
                     "bypasses W_hh and tanh′), so the prediction does not apply.")
         if self.activation == "linear":
-            if self.scheme == "orthogonal":
+            if self.scheme == "orthogonal" and updates == 0:
                 return ("Linear RNN, orthogonal W_hh: the line is exact.",
                         "∂L/∂h_(t−1) = W_hhᵀ ∂L/∂h_t and ‖ρQᵀv‖ = ρ‖v‖: exactly ρ per step.")
+            if self.scheme == "orthogonal":
+                return ("Linear RNN: W_hh was orthogonal at the start (the line was exact "
+                        "then); training has changed it, so the line holds only roughly.",
+                        f"At initialization ρQ scales every vector by exactly ρ. After {updates} "
+                        "updates W_hh is no longer orthogonal: its singular values spread around "
+                        "ρ, so the factor per step back depends on the gradient's direction and "
+                        "tends to ρ only far back.")
             return ("Linear RNN: the line holds far back.",
                     "For a non-normal W (Gaussian) the first steps back change the gradient by the "
                     "rms singular value; the factor tends to ρ only far back.")
@@ -181,7 +189,7 @@ class RnnGradTimePlot(PlotPanel):
             detail.append(f"ρ = {fmt(self.rho, 4)} ({self.rho_source}; the gradients of step "
                           f"{step} go through the W_hh of {max(step - 1, 0)} updates).")
         short[0] += "."
-        s, d = self._applies()
+        s, d = self._applies(max(step - 1, 0))
         short.append(s)
         detail.append(d)
         if self.div_step is not None:

@@ -136,6 +136,9 @@ def test_short_run_fills_the_plots_and_the_linear_prediction_is_rho_power(open_l
     # one measured nearest to 9 updates: step 10's backward pass runs before its update).
     rho, k = lab.grad_time.radius_for(10)
     assert lab.grad_time.rho == rho and k >= 1 and rho != pytest.approx(0.9, abs=1e-6)
+    # …and no longer claims to be exact: W_hh has left the orthogonal group.
+    note = lab.grad_time.note.text()
+    assert "the line is exact" not in note and "was orthogonal at the start" in note
     assert lab.grad_time.radii[10] == pytest.approx(eig_radius(lab), rel=1e-12)
     tp, yp = lab.grad_time.prediction.getData()
     np.testing.assert_allclose(10 ** yp, 10 ** y[-1] * rho ** (T - tp), rtol=1e-6)
