@@ -24,9 +24,13 @@ class GradHeatmapPlot(StepHeatmapPanel):
         if len(mat) == 0:
             self.show_empty(self.empty_note())
             return
-        lo, hi = self.show_image(log10_safe(mat), steps, rerange)   # x = step, y = layer
-        self.set_note(f"Colours scaled to the last {len(steps)} probed steps "
-                      f"(10^{lo:.1f} to 10^{hi:.1f}).")
+        zero = np.asarray(mat) == 0             # dead layers: no gradient at all, not "small"
+        lo, hi = self.show_image(log10_safe(mat), steps, rerange, blank=zero)  # x step, y layer
+        note = (f"Colours scaled to the last {len(steps)} probed steps "
+                f"(10^{lo:.1f} to 10^{hi:.1f}).")
+        if zero.any():
+            note += " Blank cells: exactly zero gradient (no signal reaches that layer)."
+        self.set_note(note)
         layers = mat.shape[1]
         self._table_fn = lambda: (["step"] + [f"log10_grad_h_{i + 1}" for i in range(layers)],
                                   np.column_stack([steps, log10_safe(mat)]).tolist())

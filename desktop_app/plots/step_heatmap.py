@@ -69,11 +69,15 @@ class StepHeatmapPanel(PlotPanel):
         self._table_fn = None
         self.set_note(note)
 
-    def show_image(self, img: np.ndarray, steps: np.ndarray, rerange: bool) -> tuple[float, float]:
+    def show_image(self, img: np.ndarray, steps: np.ndarray, rerange: bool,
+                   blank: np.ndarray | None = None) -> tuple[float, float]:
         """Draw `img` (probed steps × rows, log10; NaN in the bottom colour) over `steps` with
-        the window's colour levels, which it returns."""
+        the window's colour levels, which it returns. Cells where `blank` is true are left
+        transparent (the plot's background shows), so they cannot be read as a colour."""
         lo, hi = window_levels(img)
         shown = np.where(np.isfinite(img), img, lo)
+        if blank is not None:
+            shown[blank] = np.nan             # pyqtgraph draws NaN transparent
         rows = img.shape[1]
         s0, s1 = float(steps[0]), float(steps[-1])
         dx = (s1 - s0) / max(len(steps) - 1, 1) if len(steps) > 1 else 1.0
