@@ -10,7 +10,16 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from desktop_app.plots.base import Band, PlotPanel, legend, new_plot, option_box, set_range, swatch
+from desktop_app.plots.base import (
+    Band,
+    PlotPanel,
+    legend,
+    new_plot,
+    option_box,
+    paint_swatch,
+    set_range,
+    swatch,
+)
 from desktop_app.plots.clean import finite, finite_xy, span
 from desktop_app.theme import OKABE_ITO
 
@@ -68,11 +77,18 @@ class ActivationsPlot(PlotPanel):
         # Sky blue and stronger fills on a dark background, blue on a light one.
         color = pg.mkColor(OKABE_ITO[5] if t.dark else OKABE_ITO[0])
         boost = 1.6 if t.dark else 1.0
+        bg = pg.mkColor(t.bg)
+        shown = 0.0                 # the bands nest: a band's area is covered by the ones below
         for fill, (_, _, alpha) in zip(self.fills, BANDS, strict=True):
             c = pg.mkColor(color)
             c.setAlpha(min(255, int(alpha * boost)))
             fill.setBrush(pg.mkBrush(c))
-            fill.swatch.setSymbolBrush(c)
+            # The swatch shows the colour the band's area has on the plot: every band up to it
+            # composited over the background, as an opaque colour.
+            shown = 1 - (1 - shown) * (1 - c.alphaF())
+            mix = [round(b * (1 - shown) + f * shown) for b, f in
+                   zip(bg.getRgb()[:3], color.getRgb()[:3], strict=True)]
+            paint_swatch(fill.swatch, pg.mkColor(*mix))
         self.median.setPen(pg.mkPen(t.ink, width=t.pen_width))
         for item, color, sym in ((self.saturated, OKABE_ITO[1], "t"), (self.dead, OKABE_ITO[3], "s")):
             item.setPen(pg.mkPen(color, width=t.pen_width))

@@ -287,8 +287,20 @@ def vline(theme: Theme, label: str = "") -> pg.InfiniteLine:
 def swatch(color, name: str = "", symbol: str = "s", pen=None) -> pg.PlotDataItem:
     """A legend-only entry (a filled area: FillBetweenItem in a legend crashes Qt; or a
     marker standing for points drawn in several colours)."""
-    return pg.PlotDataItem([], [], pen=None, symbol=symbol, symbolSize=10, symbolPen=pen,
+    item = pg.PlotDataItem([], [], pen=None, symbol=symbol, symbolSize=10, symbolPen=pen,
                            symbolBrush=color, name=name)
+    paint_swatch(item, color, pen)
+    return item
+
+
+def paint_swatch(item: pg.PlotDataItem, color, pen=None) -> None:
+    """Colour a swatch. The legend draws a PlotDataItem's marker with its scatter's options,
+    which setSymbolBrush only passes on once the item has data, and a swatch never has any:
+    without this every swatch shows pyqtgraph's default grey-blue."""
+    item.setSymbolBrush(color)
+    item.scatter.setBrush(pg.mkBrush(color))
+    item.scatter.setPen(pg.mkPen(pen) if pen is not None else pg.mkPen(None))
+    item.scatter.setSize(10)
 
 
 def style_colorbar(bar: pg.ColorBarItem, theme: Theme, label: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from desktop_app.plots.base import Band, legend, swatch
+from desktop_app.plots.base import Band, legend, paint_swatch, swatch
 from desktop_app.plots.clean import finite, finite_xy, fmt, positive
 from desktop_app.plots.loss_accuracy import LossAccuracyPanel
 from desktop_app.theme import TEST_COLOR
@@ -34,7 +34,7 @@ class LossCurvesPlot(LossAccuracyPanel):
         gap = pg.mkColor(TEST_COLOR)
         gap.setAlpha(45)
         self.gap.setBrush(pg.mkBrush(gap))
-        self.gap_swatch.setSymbolBrush(gap)
+        paint_swatch(self.gap_swatch, gap, pen=TEST_COLOR)   # outlined: the fill is pale
 
     def new_run(self, info, history):
         super().new_run(info, history)
