@@ -32,9 +32,11 @@ def diagnose(cfg: ExperimentConfig, step: int, where: str, layer: int | None,
         advice = "clip the gradient norm (optim.clip_norm = 1), lower the spectral radius below 1, "
         advice += "or use an LSTM/GRU."
     elif early and where in ("forward", "loss") and m.norm == "none":
+        when = ("before training starts" if step <= 1 else
+                "after the first update, which the equally huge gradients make enormous")
         cause = (f"the initial weights are too large (init.scale σ_w = {i.scale:g} with "
                  f"{i.scheme}): each of the {m.depth} layers multiplies the signal, so it "
-                 "overflows float32 before training starts.")
+                 f"overflows float32 {when}.")
         advice = "lower init.scale toward 1, use he_normal (ReLU) or xavier (tanh), or add batch norm."
     elif early and where == "backward":
         cause = (f"exploding gradients at initialization: each layer multiplies ∂L/∂h by about "

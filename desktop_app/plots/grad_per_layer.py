@@ -54,6 +54,7 @@ class GradPerLayerPlot(ModePanel):
         self.plot.addItem(self.ref)
         self.lines: list[pg.PlotDataItem] = []
         self.layer_names: list[str] = []
+        self.meanfield_applies = True
         self._style()
         self._mode_changed()
 
@@ -98,7 +99,7 @@ class GradPerLayerPlot(ModePanel):
                 self.legend.addItem(line, self.layer_names[line.layer])
         else:
             self.legend.addItem(self.initial, "at the start")
-            if mode == "grad_h":
+            if mode == "grad_h" and self.meanfield_applies:
                 self.legend.addItem(self.meanfield, "mean-field prediction")
             self.legend.addItem(self.measured, "now (measured)")
         self._restyle_axes()
@@ -112,6 +113,8 @@ class GradPerLayerPlot(ModePanel):
     def new_run(self, info, history) -> None:
         super().new_run(info, history)
         self.layer_names = list(info.layer_names)
+        m = info.config.model        # the theory's recursion: a plain net (no legend entry else)
+        self.meanfield_applies = m.skip == "none" and m.norm == "none" and m.dropout == 0
         for line in self.lines:
             self.plot.removeItem(line)
         self.lines = []
@@ -158,6 +161,12 @@ class GradPerLayerPlot(ModePanel):
             mfs = history.probe_steps("meanfield_grad_h")
             if len(mfm) and mfs[-1] == step:
                 mf = positive(mfm[-1])
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    off = np.nanmax(np.abs(np.log10(y / mf)), initial=0.0)
+                if step > int(steps[0]) and np.isfinite(off) and off > 1:
+                    notes.append(f"Measured and predicted differ by up to {10 ** off:.0f}×: "
+                                 "mean-field theory describes random weights, and training has "
+                                 "given these structure.")
             else:
                 notes.append("Mean-field prediction not shown: it holds for plain networks "
                              "only (no skip connections, normalisation or dropout).")
