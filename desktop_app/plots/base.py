@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QElidingLabel
 
+from desktop_app.plots.legend_place import place_legend
 from desktop_app.theme import Theme, style_plot_item
 
 RANGE_INTERVAL = 0.4    # seconds between manual axis re-rangings (autorange each frame is costly)
@@ -201,6 +202,9 @@ class PlotPanel(QFrame):
         if rerange:
             self._ranged_at = now
         self.draw(history, rerange)
+        if rerange:
+            for plot in self.plot_items():
+                place_legend(plot)
         self.dirty = False
         self.view.viewport().repaint()   # paint now, inside the frame (see MainWindow.frame)
         return True
@@ -272,6 +276,7 @@ def legend(plot: pg.PlotItem, theme: Theme, corner=(1, 1), offset=(-4, 4),
     leg = plot.addLegend(offset=offset, labelTextSize=f"{theme.tick_pt:g}pt", verSpacing=-4,
                          colCount=columns)
     leg.anchor(itemPos=corner, parentPos=corner, offset=offset)
+    leg.corner = corner          # where place_legend finds it (it may move it)
     return leg
 
 
@@ -324,6 +329,7 @@ class Band(QGraphicsPathItem):
 
     def __init__(self, brush=None):
         super().__init__()
+        self.band_data = None
         self.setPen(pg.mkPen(None))
         if brush is not None:
             self.setBrush(pg.mkBrush(brush))
@@ -331,6 +337,7 @@ class Band(QGraphicsPathItem):
     def set_data(self, x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
         keep = np.isfinite(x) & np.isfinite(lo) & np.isfinite(hi)
         x, lo, hi = x[keep], lo[keep], hi[keep]
+        self.band_data = (x, lo, hi)      # for place_legend
         if len(x) < 2:
             self.setPath(QPainterPath())
             return
