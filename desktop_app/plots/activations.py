@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from desktop_app.plots.base import (
     Band,
     PlotPanel,
+    layer_ticks,
     legend,
     new_plot,
     option_box,
@@ -117,6 +118,9 @@ class ActivationsPlot(PlotPanel):
             return
         p = finite(pct[-1])                       # (layers, 7)
         x = np.arange(1, p.shape[0] + 1, dtype=np.float64)
+        if rerange:
+            for plot in (self.top, self.bottom):
+                layer_ticks(plot.getAxis("bottom"), len(x))
         for fill, (lo, hi, _) in zip(self.fills, BANDS, strict=True):
             fill.set_data(x, p[:, lo], p[:, hi])
         self.median.setData(*finite_xy(x, p[:, 3]))

@@ -280,6 +280,12 @@ def legend(plot: pg.PlotItem, theme: Theme, corner=(1, 1), offset=(-4, 4),
     return leg
 
 
+def layer_ticks(axis: pg.AxisItem, n: int) -> None:
+    """Whole-number ticks for an axis of layers or time steps 1..n (never "layer 1.5")."""
+    major = next((s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if n / s <= 10), 1000)
+    axis.setTickSpacing(major, 1 if major <= 5 else major / 5)
+
+
 def vline(theme: Theme, label: str = "") -> pg.InfiniteLine:
     """A dashed vertical marker (divergence)."""
     line = pg.InfiniteLine(angle=90, movable=False,

@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from desktop_app.plots.base import ModePanel, legend, new_plot, set_range
+from desktop_app.plots.base import ModePanel, layer_ticks, legend, new_plot, set_range
 from desktop_app.plots.clean import finite_xy, positive, span
 from desktop_app.theme import OKABE_ITO, series_colors
 
@@ -85,8 +85,10 @@ class GradPerLayerPlot(ModePanel):
         self.plot.setLabel("left", MODES[mode][1])
         if mode == "over_time":
             self.plot.setLabel("bottom", "training step")
+            self.plot.getAxis("bottom").setTickSpacing()          # automatic again
         else:
             self.plot.setLabel("bottom", "hidden layer l (input → output)")
+            layer_ticks(self.plot.getAxis("bottom"), len(self.layer_names))
         self.ref.setVisible(mode == "update_ratio")
         self.mark_divergence(self.div_step)   # the step marker belongs to the over-steps view
         for item in (self.initial, self.meanfield, self.measured):

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from desktop_app.plots.base import PlotPanel, new_plot, set_range, style_colorbar
+from desktop_app.plots.base import PlotPanel, layer_ticks, new_plot, set_range, style_colorbar
 from desktop_app.theme import HEATMAP_CMAP
 
 WINDOW = 400          # probed steps shown
@@ -87,4 +87,5 @@ class StepHeatmapPanel(PlotPanel):
         if rerange:
             set_range(self.plot, x=(s0 - dx / 2, s0 + dx * (max(len(steps), 20) - 0.5)), sticky=False)
             set_range(self.plot, y=(0.5, rows + 0.5))
+            layer_ticks(self.plot.getAxis("left"), rows)
         return lo, hi
