@@ -9,7 +9,14 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
 
 from desktop_app.actions import build_actions, fill_presets_menu
 from desktop_app.labs import lab_classes
@@ -230,6 +237,11 @@ class MainWindow(QMainWindow):
         self.theme = theme
         app = QApplication.instance()
         apply_qt_theme(app, theme)
+        # Widgets with a style sheet (superqt's slider value labels) keep the palette they were
+        # polished with: re-polish them, or a dark theme leaves their text dark on dark.
+        for w in self.findChildren(QWidget):
+            if w.styleSheet():
+                w.setStyleSheet(w.styleSheet())
         self.setFont(app.font())
         for lab in self.labs.values():
             lab.apply_theme(theme)
