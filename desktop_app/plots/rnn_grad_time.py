@@ -43,6 +43,9 @@ class RnnGradTimePlot(PlotPanel):
         self.initial = self.plot.plot([], [])
         self.prediction = self.plot.plot([], [])
         self.measured = self.plot.plot([], [])
+        # Dashes on top: where the measurement lies right on the line (rnn_exploding), the
+        # line must still be seen.
+        self.prediction.setZValue(self.measured.zValue() + 1)
         self.kind = "rnn"
         self.activation = "tanh"
         self.scheme = ""
