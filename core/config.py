@@ -220,6 +220,11 @@ def _coerce(f: dataclasses.Field, value: Any, key: str) -> Any:
                 raise ConfigError(f"{key}: expected a number, got {value!r}") from None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{key}: expected a number, got {type(value).__name__} {value!r}")
+        if isinstance(value, int) and abs(value) > 1e300:      # beyond float: out of range
+            lo, hi = meta["range"]
+            digits = int(value.bit_length() * 0.30103) + 1    # str() refuses > 4 300 digits
+            raise ConfigError(f"{key}: a number of about {digits} digits is out of range; "
+                              f"allowed {lo} to {hi}")
         if not math.isfinite(value):
             raise ConfigError(f"{key}: must be a finite number, got {value!r}")
         if meta["integer"]:

@@ -8,12 +8,12 @@ finds them too.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from core import jsonsafe
 from core.config import ExperimentConfig
 from core.errors import ConfigError, PresetError
 
@@ -49,12 +49,12 @@ def config_from_partial(d: Any) -> ExperimentConfig:
     return ExperimentConfig.from_dict(merged)
 
 
-def parse_preset(text: str, name: str) -> Preset:
+def parse_preset(text: str | bytes, name: str) -> Preset:
     """Parse one preset file's text; every problem is a PresetError naming the preset."""
     try:
-        d = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise PresetError(f"preset {name!r}: not valid JSON ({e.msg} at line {e.lineno})") from None
+        d = jsonsafe.loads(text)
+    except ValueError as e:
+        raise PresetError(f"preset {name!r}: {e}") from None
     if not isinstance(d, dict):
         raise PresetError(f"preset {name!r}: must be a JSON object")
     for key in ("title", "explanation", "config"):
@@ -88,7 +88,11 @@ def preset_names() -> list[str]:
 def load_preset(name: str) -> Preset:
     """A shipped preset by name, or a preset file by path."""
     if name.endswith(".json") and Path(name).is_file():
-        return parse_preset(Path(name).read_text(encoding="utf-8"), Path(name).stem)
+        try:
+            data = Path(name).read_bytes()
+        except OSError as e:
+            raise PresetError(f"cannot read preset file {name!r}: {e.strerror or e}") from None
+        return parse_preset(data, Path(name).stem)
     if name not in preset_names():
         raise PresetError(f"unknown preset {name!r}; run `python main.py presets` to list them")
     return parse_preset((_folder() / f"{name}.json").read_text(encoding="utf-8"), name)

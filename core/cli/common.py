@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from core import jsonsafe
 from core.config import ExperimentConfig
 from core.errors import ConfigError
 
@@ -49,9 +49,13 @@ def read_json(path: str, what: str):
     if not p.is_file():
         raise ConfigError(f"{what} file {path!r} does not exist")
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{what} file {path!r} is not valid JSON: {e}") from None
+        data = p.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"cannot read {what} file {path!r}: {e.strerror or e}") from None
+    try:
+        return jsonsafe.loads(data)
+    except ValueError as e:
+        raise ConfigError(f"{what} file {path!r}: {e}") from None
 
 
 class Progress:

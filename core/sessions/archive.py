@@ -19,6 +19,7 @@ from contextlib import suppress
 
 import numpy as np
 
+from core import jsonsafe
 from core.errors import SessionError
 
 MAX_TOTAL_BYTES = 2 * 1024**3   # uncompressed; no real session comes near it
@@ -89,9 +90,21 @@ class Reader:
 
     def __init__(self, zf: zipfile.ZipFile, path: str):
         self.zf, self.path = zf, path
+        self._npz_bytes: dict[str, bytes] = {}
         infos = zf.infolist()
         check_sizes(infos, self.fail)
         self.names = {i.filename for i in infos}
+        # Declared sizes of the outer zip and of every inner .npz, added up before any array
+        # is unpacked (FORMAT.md): three inner archives of 1.5 GiB each pass one by one but not
+        # together. The inner archives' own bytes are small (their arrays are compressed).
+        declared = sum(i.file_size for i in infos)
+        for member in sorted(n for n in self.names if n.endswith(".npz")):
+            with self._inner(member) as inner:
+                declared += sum(i.file_size for i in inner.infolist())
+            if declared > MAX_TOTAL_BYTES:
+                raise self.fail(f"with {member} it would unpack to {declared / 1024**3:.1f} GB "
+                                f"in all (limit {MAX_TOTAL_BYTES / 1024**3:.0f} GB); refusing a "
+                                "possible zip bomb")
 
     def fail(self, problem: str) -> SessionError:
         return SessionError(f"cannot open session {self.path!r}: {problem}")
@@ -106,18 +119,28 @@ class Reader:
 
     def json(self, member: str):
         try:
-            return json.loads(self.read(member).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-            raise self.fail(f"{member} is not valid JSON ({e})") from None
+            return jsonsafe.loads(self.read(member))
+        except ValueError as e:
+            raise self.fail(f"{member}: {e}") from None
+
+    def _inner(self, member: str) -> zipfile.ZipFile:
+        """An inner .npz as an open zip (its bytes read once and kept), sizes checked."""
+        if member not in self._npz_bytes:
+            self._npz_bytes[member] = self.read(member)
+        try:
+            inner = zipfile.ZipFile(io.BytesIO(self._npz_bytes[member]))
+        except READ_ERRORS as e:
+            raise self.fail(f"{member} is corrupt ({e})") from None
+        check_sizes(inner.infolist(), lambda p: self.fail(f"{member}: {p}"))
+        return inner
 
     def npz(self, member: str) -> dict[str, np.ndarray]:
-        data = self.read(member)
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as inner:
-                infos = inner.infolist()
-                check_sizes(infos, lambda p: self.fail(f"{member}: {p}"))
-                return {_key(i.filename, member, self.fail): _read_npy(inner, i, member, self.fail)
-                        for i in infos}
+            with self._inner(member) as inner:
+                arrays = {_key(i.filename, member, self.fail):
+                          _read_npy(inner, i, member, self.fail) for i in inner.infolist()}
+            self._npz_bytes.pop(member, None)          # read once: free the packed copy
+            return arrays
         except SessionError:
             raise
         except READ_ERRORS as e:

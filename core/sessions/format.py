@@ -98,11 +98,15 @@ def load_session(path: str | os.PathLike) -> SessionData:
             optim = optim_state.decode(r.json("optimizer.json"), r.npz("optimizer.npz"), r.fail)
         except RecursionError:
             raise r.fail("optimizer.json is nested absurdly deep") from None
+        except SessionError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError) as e:
+            raise r.fail(f"optimizer.json is not an optimizer state ({e})") from None
         if not isinstance(optim, dict):
             raise r.fail("optimizer.json is not an optimizer state_dict")
         try:
             history = History.from_arrays(r.npz("history.npz"))
-        except ValueError as e:
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
             raise r.fail(f"history.npz: {e}") from None
         return SessionData(config=config, model_state=weights, optim_state=optim,
                            history=history, rng_state=r.npz("rng.npz"), meta=meta)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from core import jsonsafe
 from core.training.record import ARRAY_FIELDS, PERCENTILES, SCALAR_FIELDS, Divergence, StepRecord
 
 HISTORY_VERSION = 1
@@ -277,7 +278,7 @@ def _parse_divergences(a: np.ndarray, n: int) -> list[tuple[int, Divergence]]:
     if a.dtype != np.uint8 or a.ndim != 1:
         raise ValueError("history: divergences must be a 1-D uint8 array of UTF-8 JSON")
     try:
-        items = json.loads(a.tobytes().decode("utf-8"))
+        items = jsonsafe.loads(a.tobytes())
         out = []
         for it in items:
             row = it.pop("row")

@@ -7,6 +7,7 @@ import datetime
 import numpy as np
 import torch
 
+from core.errors import SessionError
 from core.sessions import SessionData
 from core.training.history import History
 from core.training.trainer import Trainer
@@ -35,21 +36,80 @@ def session_from_trainer(tr: Trainer, history: History, note: str = "") -> Sessi
 
 
 def trainer_from_session(data: SessionData, device: str | None = None) -> Trainer:
-    """A trainer whose weights, optimizer and batch order continue the saved run."""
+    """A trainer whose weights, optimizer and batch order continue the saved run.
+
+    A file can be well-formed yet not fit its own config (edited, or assembled from two runs):
+    every part is checked against the network the config builds, and a mismatch is a
+    SessionError naming the part, never an exception from deep inside torch."""
     tr = Trainer(data.config, device=device)
-    tr.model.load_state_dict(data.model_state)
-    tr.optimizer.load_state_dict(data.optim_state)
-    rng = data.rng_state
-    if "batch_gen" in rng:
-        tr.batch_gen.set_state(torch.from_numpy(np.ascontiguousarray(rng["batch_gen"])))
-    if "torch_cpu" in rng:
-        torch.set_rng_state(torch.from_numpy(np.ascontiguousarray(rng["torch_cpu"])))
-    order = rng.get("batch_order")
-    if order is not None and len(order):
-        tr._order = torch.from_numpy(np.asarray(order)).to(tr.device)
-        tr._cursor = int(rng["cursor"][0])
-    tr.step_count = int(data.meta.get("step", len(data.history)))
+    try:
+        tr.model.load_state_dict(data.model_state)
+    except (RuntimeError, TypeError, ValueError) as e:
+        raise _mismatch("the weights", e) from None
+    _load_optimizer(tr, data.optim_state)
+    _load_rng(tr, data.rng_state)
+    step = data.meta.get("step", len(data.history))
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= 10**12:
+        raise SessionError(f"the session's step {step!r} is not a step count")
+    tr.step_count = step
     return tr
+
+
+def _mismatch(part: str, e: Exception,
+              why: str = "do not fit the network its config describes") -> SessionError:
+    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return SessionError(f"{part} in the session {why} ({first})")
+
+
+def _load_optimizer(tr: Trainer, state) -> None:
+    try:
+        tr.optimizer.load_state_dict(state)
+    except (RuntimeError, TypeError, ValueError, KeyError, IndexError) as e:
+        raise _mismatch("the optimizer state", e) from None
+    defaults = tr.optimizer.defaults
+    for group in tr.optimizer.param_groups:
+        missing = sorted(set(defaults) - set(group))
+        if missing:
+            raise SessionError(f"the optimizer state in the session is not one of the "
+                               f"config's optimizer {tr.config.optim.name!r} (it has no "
+                               f"{missing[0]!r})")
+        for key, default in defaults.items():
+            value = group[key]
+            if isinstance(default, bool) or default is None or not isinstance(
+                    default, int | float | tuple):
+                continue
+            values = value if isinstance(value, tuple | list) else (value,)
+            if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+                raise SessionError(f"the optimizer's {key} in the session is {value!r}, "
+                                   "not a number")
+    for p, st in tr.optimizer.state.items():
+        for key, value in st.items():
+            if isinstance(value, torch.Tensor) and value.ndim and value.shape != p.shape:
+                raise SessionError(f"the optimizer's {key} in the session has shape "
+                                   f"{tuple(value.shape)}, its weight {tuple(p.shape)}")
+
+
+def _load_rng(tr: Trainer, rng: dict) -> None:
+    try:
+        if "batch_gen" in rng:
+            tr.batch_gen.set_state(torch.from_numpy(np.ascontiguousarray(rng["batch_gen"])))
+        if "torch_cpu" in rng:
+            torch.set_rng_state(torch.from_numpy(np.ascontiguousarray(rng["torch_cpu"])))
+    except (RuntimeError, TypeError, ValueError) as e:
+        raise _mismatch("the random generator states", e, "are not valid") from None
+    order = rng.get("batch_order")
+    if order is None or not len(order):
+        return
+    order, cursor = np.asarray(order), np.asarray(rng.get("cursor", []))
+    n = len(tr.x_train)
+    if order.dtype.kind not in "iu" or order.ndim != 1 or len(order) != n \
+            or order.min() < 0 or order.max() >= n:
+        raise SessionError(f"the session's batch order is not a permutation of the {n} "
+                           "training examples")
+    if cursor.dtype.kind not in "iu" or cursor.shape != (1,) or not 0 <= int(cursor[0]) <= n:
+        raise SessionError("the session's batch cursor is missing or out of range")
+    tr._order = torch.from_numpy(order.astype(np.int64)).to(tr.device)
+    tr._cursor = int(cursor[0])
 
 
 def _to_cpu(obj):

@@ -341,3 +341,71 @@ def test_npy_header_claiming_huge_shape_is_refused(tmp_path, saved):
     with zipfile.ZipFile(bad, "w") as z:
         z.writestr("torch_cpu.npy", buf.getvalue())
     refused(rewrite(saved, tmp_path / "s.gradlab", {"rng.npz": bad.getvalue()}), "more data")
+
+
+def test_json_members_that_defeat_a_plain_parser(tmp_path, saved):
+    """Nesting past the stack, a 5 000-digit integer, a 400-digit depth: one clear error."""
+    deep = '{"model": ' + "[" * 900 + "]" * 900 + "}"
+    refused(rewrite(saved, tmp_path / "d.gradlab", {"config.json": deep}), "config.json",
+            "nested")
+    big = '{"format": "gradlab-session", "format_version": 1' + "0" * 5000 + "}"
+    refused(rewrite(saved, tmp_path / "v.gradlab", {"manifest.json": big}), "manifest.json",
+            "4300 digits")
+    cfg = json.dumps({"schema_version": 2, "model": {"depth": 10 ** 400}})
+    refused(rewrite(saved, tmp_path / "i.gradlab", {"config.json": cfg}), "model.depth",
+            "out of range")
+    refused(rewrite(saved, tmp_path / "t.gradlab",
+                    {"optimizer.json": json.dumps({"__dict__": [[{"__tuple__": [[1]]}, 2]]})}),
+            "optimizer.json")
+
+
+def test_inner_archives_are_limited_together(tmp_path, saved, monkeypatch):
+    """Each inner .npz under the limit, all of them together over it: refused before any
+    array is unpacked."""
+    with zipfile.ZipFile(saved) as z:
+        sizes = {n: sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(z.read(n))).infolist())
+                 for n in z.namelist() if n.endswith(".npz")}
+        outer = sum(i.file_size for i in z.infolist())
+    biggest = max(sizes.values())
+    monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", outer + biggest + 1)
+    refused(saved, "in all", "zip bomb")
+    monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", outer + sum(sizes.values()))
+    load_session(saved)                                  # exactly at the limit: fine
+
+
+def test_a_session_that_does_not_fit_its_config_is_refused_when_used(tmp_path):
+    """Well-formed files whose parts do not belong together: SessionError naming the part."""
+    from core.presets import config_from_partial
+    from core.training.snapshot import session_from_trainer, trainer_from_session
+    from core.training.trainer import Trainer
+
+    cfg = config_from_partial({"model": {"depth": 2, "width": 8}, "data": {"n_train": 64},
+                               "optim": {"name": "momentum", "batch_size": 16}})
+    tr = Trainer(cfg)
+    hist = History()
+    for rec in tr.steps(3):
+        hist.append(rec)
+    good = session_from_trainer(tr, hist)
+    trainer_from_session(good)
+
+    def broken(**change):
+        import dataclasses
+        return dataclasses.replace(good, **change)
+
+    w = dict(good.model_state)
+    w["linears.0.weight"] = torch.zeros(3, 3)
+    cases = [
+        (broken(model_state=w), "weights"),
+        (broken(config=cfg.with_value("model.depth", 3)), "weights"),
+        (broken(config=cfg.with_value("optim.name", "adam")), "optimizer"),
+        (broken(optim_state={**good.optim_state, "param_groups": [
+            {**g, "lr": "abc"} for g in good.optim_state["param_groups"]]}), "lr"),
+        (broken(rng_state={**good.rng_state, "cursor": np.zeros(0, np.int64)}), "cursor"),
+        (broken(rng_state={**good.rng_state, "batch_order": np.full(64, 99)}), "batch order"),
+        (broken(rng_state={**good.rng_state, "torch_cpu": np.zeros(3, np.uint8)}),
+         "random generator"),
+        (broken(meta={**good.meta, "step": "12"}), "step"),
+    ]
+    for data, word in cases:
+        with pytest.raises(SessionError, match=word):
+            trainer_from_session(data)
