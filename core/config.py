@@ -157,15 +157,23 @@ class ExperimentConfig:
 
     def with_value(self, key: str, value: Any) -> ExperimentConfig:
         """A copy with one dotted key changed (value may be a string from the command line)."""
-        section, _, name = key.rpartition(".")
-        if section and section not in SECTIONS:
-            raise ConfigError(f"unknown key {key!r}: sections are {list(SECTIONS)}")
-        owner = getattr(self, section) if section else self
-        f = {x.name: x for x in fields(owner)}.get(name)
-        if f is None or (not section and name in SECTIONS):
-            raise ConfigError(f"unknown key {key!r}")
-        new = replace(owner, **{name: _coerce(f, value, key)})
-        cfg = replace(self, **{section: new}) if section else new
+        return self.with_values({key: value})
+
+    def with_values(self, changes: dict[str, Any]) -> ExperimentConfig:
+        """A copy with several dotted keys changed together: each value is checked on its own,
+        then the whole config once, so a change that needs another one (an LSTM and a sequence
+        task) can be made in any order."""
+        cfg = self
+        for key, value in changes.items():
+            section, _, name = key.rpartition(".")
+            if section and section not in SECTIONS:
+                raise ConfigError(f"unknown key {key!r}: sections are {list(SECTIONS)}")
+            owner = getattr(cfg, section) if section else cfg
+            f = {x.name: x for x in fields(owner)}.get(name)
+            if f is None or (not section and name in SECTIONS):
+                raise ConfigError(f"unknown key {key!r}")
+            new = replace(owner, **{name: _coerce(f, value, key)})
+            cfg = replace(cfg, **{section: new}) if section else new
         validate(cfg)
         return cfg
 
@@ -271,6 +279,10 @@ def validate(cfg: ExperimentConfig) -> None:
     if d.name == "copy" and d.seq_len < 2 * d.copy_symbols + 1:
         raise ConfigError(f"data.seq_len: {d.seq_len} is too short for the copy task with "
                           f"{d.copy_symbols} symbols; needs at least {2 * d.copy_symbols + 1}")
+    if not recurrent and m.norm == "batch" and min(cfg.optim.batch_size, d.n_train) < 2:
+        raise ConfigError("optim.batch_size: batch norm needs at least 2 examples per step "
+                          "(it normalises over the batch); raise the batch size or use "
+                          "model.norm layer")
     if d.name == "csv" and not d.csv_path:
         raise ConfigError("data.csv_path: empty; data.name 'csv' needs a CSV file path")
     gb = estimate_activation_bytes(cfg) / 1e9

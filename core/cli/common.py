@@ -36,12 +36,14 @@ def experiment_from_args(args) -> ExperimentConfig:
 
 
 def apply_sets(cfg: ExperimentConfig, sets: list[str]) -> ExperimentConfig:
+    """Every --set at once (checked together, so their order does not matter)."""
+    changes = {}
     for item in sets:
         key, eq, value = item.partition("=")
         if not eq:
             raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. model.depth=20")
-        cfg = cfg.with_value(key.strip(), value.strip())
-    return cfg
+        changes[key.strip()] = value.strip()
+    return cfg.with_values(changes) if changes else cfg
 
 
 def read_json(path: str, what: str):

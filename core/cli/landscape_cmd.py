@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 import time
 
 from core.cli.common import Progress, add_experiment_args, apply_sets, experiment_from_args
@@ -57,7 +58,11 @@ def prepare(args):
     """Trainer at the requested point, the trajectory recorder, and a label of the source."""
     from core.analysis.landscape_trajectory import TrajectoryRecorder
 
+    if not 0 <= args.seed < 2**63:
+        raise ConfigError(f"--seed: {args.seed} is out of range; allowed 0 to {2**63 - 1}")
     trainer, steps, label = _source(args)
+    if trainer.device_note:                       # on stderr: --json keeps stdout clean
+        print(trainer.device_note, file=sys.stderr)
     if not 0 <= steps <= 10_000_000:
         raise ConfigError(f"--steps: {steps} is out of range; allowed 0 to 10000000")
     if not 1 <= args.subset <= 100_000:

@@ -29,6 +29,14 @@ def main(argv: list[str] | None = None) -> int:
     except GradLabError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:            # the machine, not the input: a full disk, a permission
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        print(f"error: {e.strerror or e}{where}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("error: not enough memory for this configuration (fewer examples, layers or "
+              "units)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

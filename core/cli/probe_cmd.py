@@ -44,15 +44,19 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(rep))
         return 0
+    if "note" in rep:
+        print(rep["note"])
     print(f"{'layer':>8} {'‖∂L/∂h‖':>12} {'mean-field':>12} {'‖∂L/∂W‖':>12} {'act std':>9} "
           f"{'sat %':>7} {'dead %':>7}")
     mf = rep["meanfield_grad_h"] or [None] * len(rep["layers"])
     for i, name in enumerate(rep["layers"]):
         def f(v, w=12, fmt=".3e"):
             return f"{v:>{w}{fmt}}" if isinstance(v, (int, float)) else f"{'—':>{w}}"
-        sat, dead = rep["saturated"][i], rep["dead"][i]
-        print(f"{name:>8} {f(rep['grad_h'][i])} {f(mf[i])} {f(rep['grad_w'][i])} "
-              f"{f(rep['act_std'][i], 9, '.3f')} {f(sat and sat * 100, 7, '.1f')} "
+        sat, dead = ((rep[k] or [None] * len(rep["layers"]))[i] for k in ("saturated", "dead"))
+        def col(key, i=i):              # a diverged probe has no per-layer arrays
+            return (rep[key] or [None] * len(rep["layers"]))[i]
+        print(f"{name:>8} {f(col('grad_h'))} {f(mf[i])} {f(col('grad_w'))} "
+              f"{f(col('act_std'), 9, '.3f')} {f(sat and sat * 100, 7, '.1f')} "
               f"{f(dead and dead * 100, 7, '.1f')}")
     if "spectral_radius" in rep:
         print(f"spectral radius of W_hh: {rep['spectral_radius']:.6f}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from pathlib import Path
 
 from core.cli.common import Progress, add_experiment_args, experiment_from_args
@@ -21,32 +23,46 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from core.sessions import save_session
+    from core.training.history import History
+    from core.training.snapshot import session_from_trainer
     from core.training.trainer import Trainer
 
     if not 1 <= args.steps <= 10_000_000:
         raise ConfigError(f"--steps: {args.steps} is out of range; allowed 1 to 10000000")
+    if not args.out.strip():
+        raise ConfigError("--out: give a folder to write into")
     cfg = experiment_from_args(args)
+    tr = Trainer(cfg)                 # data and config problems surface before any file is made
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ConfigError(f"--out: cannot create {str(out)!r}: {e.strerror}") from None
-    tr = Trainer(cfg)
     if tr.device_note:
         print(tr.device_note)
-    (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2), encoding="utf-8")
-    bar = Progress(args.steps, "training")
-    from core.training.history import History
-
-    history = History()
-    with open(out / "metrics.jsonl", "w", encoding="utf-8") as f:
-        for rec in tr.steps(args.steps):
-            history.append(rec)
-            f.write(json.dumps(rec.to_json()) + "\n")
-            bar.update(rec.step, f"loss {rec.loss:.4g}")
-    from core.training.snapshot import session_from_trainer
-
-    save_session(out / "session.gradlab", session_from_trainer(tr, history))
+    # Written under temporary names and renamed at the end, so the folder holds either the
+    # previous complete set or the new one, never a mix (a full disk, an interrupted run).
+    final = {name: out / name for name in ("config.json", "metrics.jsonl", "session.gradlab")}
+    tmp = {name: out / f".{name}.partial" for name in final}
+    try:
+        tmp["config.json"].write_text(json.dumps(cfg.to_dict(), indent=2), encoding="utf-8")
+        bar = Progress(args.steps, "training")
+        history = History()
+        with open(tmp["metrics.jsonl"], "w", encoding="utf-8") as f:
+            for rec in tr.steps(args.steps):
+                history.append(rec)
+                f.write(json.dumps(rec.to_json()) + "\n")
+                bar.update(rec.step, f"loss {rec.loss:.4g}")
+        save_session(tmp["session.gradlab"], session_from_trainer(tr, history))
+        for name in final:
+            os.replace(tmp[name], final[name])
+    except OSError as e:
+        raise ConfigError(f"--out: cannot write into {str(out)!r}: "
+                          f"{e.strerror or e}; nothing there was changed") from None
+    finally:
+        for path in tmp.values():
+            with contextlib.suppress(OSError):
+                path.unlink()
     last = history.last
     if tr.diverged is not None:
         print(tr.diverged.summary())

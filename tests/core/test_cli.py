@@ -70,6 +70,11 @@ def test_run_of_a_diverging_preset_reports_it(tmp_path, capsys):
     (["probe", "--preset", "fixed_he_init", "--set", "depth"], "KEY=VALUE"),
     (["probe", "--config", "/does/not/exist.json"], "does not exist"),
     (["run", "--preset", "fixed_he_init", "--steps", "0", "--out", "/tmp/x"], "--steps"),
+    (["run", "--preset", "fixed_he_init", "--steps", "2", "--out", ""], "--out"),
+    (["run", "--preset", "fixed_batchnorm", "--set", "optim.batch_size=1", "--steps", "2",
+      "--out", "/tmp/x"], "batch norm needs at least 2"),
+    (["landscape", "--preset", "fixed_he_init", "--seed", "1" + "0" * 22, "--out", "/tmp/x.npz"],
+     "--seed"),
 ])
 def test_bad_input_is_one_line_and_status_2(argv, match, capsys):
     assert main(argv) == 2
@@ -90,3 +95,48 @@ def test_real_process_exit_status_and_no_traceback():
                        timeout=120)
     assert r.returncode == 2
     assert r.stderr.strip() == "error: model.depth: -3 is out of range; allowed 1 to 100"
+
+
+@pytest.mark.parametrize("text,match", [
+    ('{"model": {"depth": 1' + "0" * 400 + "}}", "out of range"),
+    ('{"model": {"depth": 1' + "0" * 5000 + "}}", "4300 digits"),
+    ('{"model": ' + "[" * 900 + "]" * 900 + "}", "nested"),
+    ("\ufeff" + '{"model": {"depth": 3}}', None),                 # a BOM is fine
+])
+def test_json_that_defeats_a_plain_parser(tmp_path, capsys, text, match):
+    p = tmp_path / "c.json"
+    p.write_text(text, encoding="utf-8")
+    rc = main(["probe", "--config", str(p), "--json"])
+    err = capsys.readouterr().err
+    if match is None:
+        assert rc == 0, err
+    else:
+        assert rc == 2 and match in err and err.count("\n") == 1, err
+
+
+def test_set_order_does_not_matter(capsys):
+    """Keys that need each other (an LSTM needs a sequence task) change together."""
+    for sets in (["model.kind=lstm", "data.name=copy"], ["data.name=copy", "model.kind=lstm"]):
+        argv = ["probe", "--preset", "fixed_he_init", "--json"]
+        for item in sets:
+            argv += ["--set", item]
+        assert main(argv) == 0, capsys.readouterr().err
+        assert len(json.loads(capsys.readouterr().out)["grad_t"]) > 1
+
+
+def test_run_leaves_the_folder_as_it_was_when_it_cannot_write(tmp_path, capsys):
+    out = tmp_path / "run"
+    (out / "config.json").mkdir(parents=True)           # in the way of the config file
+    argv = ["run", "--preset", "fixed_he_init", "--set", "model.depth=3", "--steps", "3",
+            "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "cannot write" in err and err.count("\n") == 1 and "Traceback" not in err
+    assert sorted(p.name for p in out.iterdir()) == ["config.json"]   # no partial files
+
+
+def test_probe_table_of_a_diverging_net(capsys):
+    assert main(["probe", "--preset", "vanishing_sigmoid", "--set", "model.depth=60",
+                 "--set", "init.scale=100", "--set", "model.activation=linear"]) == 0
+    out = capsys.readouterr().out
+    assert "diverged" in out and "h60" in out
