@@ -172,7 +172,7 @@ class ExperimentConfig:
             f = {x.name: x for x in fields(owner)}.get(name)
             if f is None or (not section and name in SECTIONS):
                 raise ConfigError(f"unknown key {key!r}")
-            new = replace(owner, **{name: _coerce(f, value, key)})
+            new = replace(owner, **{name: _coerce(f, value, key, parse=True)})
             cfg = replace(cfg, **{section: new}) if section else new
         validate(cfg)
         return cfg
@@ -214,14 +214,15 @@ def _build_section(cls, d: dict, prefix: str):
     return cls(**{k: _coerce(known[k], v, f"{prefix}.{k}") for k, v in d.items()})
 
 
-def _coerce(f: dataclasses.Field, value: Any, key: str) -> Any:
-    """Check type and allowed values of one field; strings are parsed for numeric fields."""
+def _coerce(f: dataclasses.Field, value: Any, key: str, parse: bool = False) -> Any:
+    """Check type and allowed values of one field. `parse`: a numeric field may come as text
+    (the command line, a text box); in a JSON file a number must be a number."""
     meta = f.metadata
     want = type(f.default)
     if want is bool:
         raise AssertionError("no bool fields")
     if want in (int, float):
-        if isinstance(value, str):
+        if isinstance(value, str) and parse:
             try:
                 value = float(value)
             except ValueError:

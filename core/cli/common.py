@@ -37,13 +37,22 @@ def experiment_from_args(args) -> ExperimentConfig:
 
 def apply_sets(cfg: ExperimentConfig, sets: list[str]) -> ExperimentConfig:
     """Every --set at once (checked together, so their order does not matter)."""
+    from core.config_relevance import inactive_keys
+
     changes = {}
     for item in sets:
         key, eq, value = item.partition("=")
         if not eq:
             raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. model.depth=20")
         changes[key.strip()] = value.strip()
-    return cfg.with_values(changes) if changes else cfg
+    if not changes:
+        return cfg
+    cfg = cfg.with_values(changes)
+    ignored = inactive_keys(cfg)
+    for key in changes:                  # accepted, but say so when the run will ignore it
+        if key in ignored:
+            print(f"note: --set {key} has no effect here: {ignored[key]}", file=sys.stderr)
+    return cfg
 
 
 def read_json(path: str, what: str):

@@ -38,8 +38,8 @@ def summary(path: str) -> dict:
     n_params = sum(int(t.numel()) for t in data.model_state.values())
     return {
         "file": str(path),
-        "app_version": data.meta.get("app_version"),
-        "created": data.meta.get("created"),
+        "app_version": _text(data.meta.get("app_version")),
+        "created": _text(data.meta.get("created")),
         "step": last.step if last is not None else 0,
         "records": len(data.history),
         "loss": float(last.loss) if last is not None and math.isfinite(last.loss) else None,
@@ -49,8 +49,13 @@ def summary(path: str) -> dict:
         "init": cfg["init"]["scheme"],
         "optimizer": cfg["optim"]["name"],
         "parameters": n_params,
-        "note": data.meta.get("note", ""),
+        "note": _text(data.meta.get("note", "")),
     }
+
+
+def _text(value) -> str | None:
+    """A meta field as text (an edited file may hold NaN or a list there: JSON has no NaN)."""
+    return value if value is None or isinstance(value, str) else str(value)
 
 
 def run_info(args) -> int:

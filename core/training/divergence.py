@@ -20,6 +20,8 @@ def diagnose(cfg: ExperimentConfig, step: int, where: str, layer: int | None,
     `grad_norms` are the global gradient norms of the steps before, oldest first.
     """
     what = WHERE_TEXT[where].format(name=layer_name or "?")
+    if layer_name is None:                      # not located: no "layer ?"
+        what = what.replace(" of layer ?", "").replace(" layer ?", " a layer")
     message = f"The run diverged at step {step}: {what}."
     m, i, o = cfg.model, cfg.init, cfg.optim
     recurrent = m.kind in RECURRENT_KINDS
@@ -40,7 +42,11 @@ def diagnose(cfg: ExperimentConfig, step: int, where: str, layer: int | None,
         advice = "lower init.scale toward 1, use he_normal (ReLU) or xavier (tanh), or add batch norm."
     elif early and where == "backward":
         cause = (f"exploding gradients at initialization: each layer multiplies ∂L/∂h by about "
-                 f"σ_w·√E[φ'²] > 1 (init.scale = {i.scale:g}), over {m.depth} layers.")
+                 f"σ_w·√E[φ'²] > 1 (init.scale = {i.scale:g}), over {m.depth} layers."
+                 if not recurrent else
+                 f"exploding gradients at initialization: each step back through time multiplies "
+                 f"∂L/∂h_t by about ρ = {i.spectral_radius or 'the radius of W_hh'}, over "
+                 f"{cfg.data.seq_len} steps.")
         advice = "lower init.scale, use an initialization matched to the activation, or clip gradients."
     else:
         cause = (f"the learning rate η = {o.lr:g} is too large for the curvature of the loss: "

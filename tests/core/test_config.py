@@ -107,3 +107,12 @@ def test_choices_agree_with_registries():
 def test_every_key_has_help_text():
     for key in all_keys():
         assert len(field_spec(key)["help"]) > 10, key
+
+
+def test_text_numbers_only_from_the_command_line():
+    """`--set model.depth=3` is text by nature; in a JSON file "3" is a wrong type."""
+    from core.presets import config_from_partial
+
+    assert ExperimentConfig().with_value("model.depth", "3").model.depth == 3
+    with pytest.raises(ConfigError, match="expected a number"):
+        config_from_partial({"model": {"depth": "3"}})
