@@ -150,6 +150,10 @@ def run(args) -> int:
         grid = res.losses[s]
         print(f"{s}: centre {res.centre_loss[s]:.6g}, min {_nanmin(grid):.6g}, "
               f"max {_nanmax(grid):.6g} (subset {res.subset[s]})")
+        bad = sum(not math.isfinite(v) for v in grid.ravel().tolist())
+        if bad:
+            print(f"note: {bad} of {grid.size} {s} points are not finite (the loss overflowed "
+                  "there); min and max are over the others")
     print(f"{res.path} path: {time.perf_counter() - t0:.3f} s, {res.gflops:.1f} GFLOP/s; "
           f"span {span:.4g}, {args.directions} directions")
     for note in res.notes:
