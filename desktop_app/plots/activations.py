@@ -22,11 +22,15 @@ from desktop_app.plots.base import (
     swatch,
 )
 from desktop_app.plots.clean import finite, finite_xy, span
+from desktop_app.plots.symlog import SymLogAxis, to_symlog
 from desktop_app.theme import OKABE_ITO
 
 # (lower, upper index into PERCENTILES = 1, 10, 25, 50, 75, 90, 99; fill alpha)
 BANDS = ((0, 6, 50), (1, 5, 80), (2, 4, 120))
 
+
+# Layers whose largest values differ by more than this get the signed log axis.
+SYMLOG_SPAN = 1e3
 
 BOTTOM_KEY = (f"<span style='color:{OKABE_ITO[1]}'>▲ % saturated</span> &nbsp; "
               f"<span style='color:{OKABE_ITO[3]}'>■ % dead</span> &nbsp; per layer")
@@ -43,7 +47,9 @@ class ActivationsPlot(PlotPanel):
                                 "of the activation φ, or its input (the pre-activation z)")
         self.which.currentIndexChanged.connect(self._which_changed)
         self.tools.insertWidget(1, self.which)
-        self.top = new_plot(self.view, 0, 0, grid=False)
+        self.top = new_plot(self.view, 0, 0, grid=False,
+                            axisItems={"left": SymLogAxis("left")})
+        self.symlog: float | None = None    # the unit c of the signed log axis, when on
         self.key_label = self.view.addLabel(BOTTOM_KEY, row=1, col=0)
         self.bottom = new_plot(self.view, 2, 0, grid=False)
         self.bottom.setXLink(self.top)
@@ -99,7 +105,8 @@ class ActivationsPlot(PlotPanel):
             item.setSymbolSize(t.symbol_size)
 
     def _which_changed(self) -> None:
-        self.top.setLabel("left", "φ(z)" if self.which.currentData() == "act_pct" else "z")
+        name = "φ(z)" if self.which.currentData() == "act_pct" else "z"
+        self.top.setLabel("left", name if self.symlog is None else f"{name} (signed log)")
         from desktop_app.theme import style_plot_item
 
         style_plot_item(self.top, self.theme)
@@ -116,7 +123,8 @@ class ActivationsPlot(PlotPanel):
             self._table_fn = None
             self.set_note(self.empty_note())
             return
-        p = finite(pct[-1])                       # (layers, 7)
+        raw = finite(pct[-1])                     # (layers, 7)
+        p = self._scaled(raw)
         x = np.arange(1, p.shape[0] + 1, dtype=np.float64)
         if rerange:
             for plot in (self.top, self.bottom):
@@ -129,17 +137,35 @@ class ActivationsPlot(PlotPanel):
         self.saturated.setData(*finite_xy(x, sat))
         self.dead.setData(*finite_xy(x, dead))
         step = int(history.probe_steps(field)[-1])
-        self.set_note(f"Step {step}. Saturation counts |tanh| > 0.97 or sigmoid outside "
-                      "0.03–0.97; dead counts units that output 0 for every example of the batch.")
+        note = (f"Step {step}. Saturation counts |tanh| > 0.97 or sigmoid outside "
+                "0.03–0.97; dead counts units that output 0 for every example of the batch.")
+        if self.symlog is not None:
+            note += (" The values span many decades: the axis is logarithmic on both sides of 0 "
+                     "(linear within ±" + f"{self.symlog:.2g}).")
+        self.set_note(note)
         self._table_fn = lambda: (["layer", "p1", "p10", "p25", "p50", "p75", "p90", "p99",
                         "pct_saturated", "pct_dead"],
-                       np.column_stack([x, p, sat, dead]).tolist())
+                       np.column_stack([x, raw, sat, dead]).tolist())
         if rerange:
             yr = span(p[:, [0, 6]], pad=0.05)
             if yr:
                 set_range(self.top, y=yr)
             set_range(self.top, x=(0.5, len(x) + 0.5))
             set_range(self.bottom, y=(-3, 103))
+
+    def _scaled(self, p: np.ndarray) -> np.ndarray:
+        """p as plotted: unchanged, or on the signed log axis when the layers' sizes span more
+        than SYMLOG_SPAN (exploding activations); switches the axis to match."""
+        size = np.max(np.where(np.isfinite(p), np.abs(p), 0.0), axis=1) if p.size else p
+        size = size[np.isfinite(size) & (size > 0)]
+        c = None
+        if size.size and size.max() > SYMLOG_SPAN * max(size.min(), 1e-30):
+            c = float(10.0 ** np.floor(np.log10(size.min())))   # the smallest layer's decade
+        if c != self.symlog:
+            self.symlog = c
+            self.top.getAxis("left").set_scale(c)
+            self._which_changed()
+        return p if c is None else to_symlog(p, c)
 
     @staticmethod
     def _last(history, field, n):
