@@ -19,13 +19,12 @@ def applies(trainer) -> bool:
     return not trainer.recurrent and m.skip == "none" and m.norm == "none" and m.dropout == 0
 
 
-def variance_tensors(trainer) -> list[torch.Tensor]:
-    """W_l then b_l of every hidden layer: their norms give σ_w² and σ_b² (empty where the
-    theory does not apply)."""
+def bias_tensors(trainer) -> list[torch.Tensor]:
+    """b_l of every hidden layer (empty where the theory does not apply): with the ‖W_l‖ the
+    probe measures anyway, their norms give σ_w² and σ_b²."""
     if not applies(trainer):
         return []
-    lins = trainer.model.linears
-    return [lin.weight for lin in lins] + [lin.bias for lin in lins]
+    return [lin.bias for lin in trainer.model.linears]
 
 
 @torch.no_grad()
@@ -38,7 +37,7 @@ def meanfield_shape(trainer, norms: np.ndarray | None = None) -> np.ndarray | No
     lins = trainer.model.linears
     # σ_w² = fan_in · mean(W²) = ‖W‖² / rows and σ_b² = ‖b‖² / len(b), from one norm call.
     if norms is None:
-        tensors = variance_tensors(trainer)
+        tensors = [lin.weight for lin in lins] + bias_tensors(trainer)
         norms = torch.stack(torch._foreach_norm(tensors)).cpu().numpy()
     norms = np.asarray(norms, dtype=np.float64)
     rows = np.array([lin.weight.shape[0] for lin in lins], dtype=np.float64)

@@ -23,7 +23,7 @@ from core.models.capture import Capture
 from core.training import probes
 from core.training.divergence import diagnose
 from core.training.losses import mean_loss
-from core.training.meanfield_probe import MeanFieldCache, variance_tensors
+from core.training.meanfield_probe import MeanFieldCache, bias_tensors
 from core.training.optim import build_optimizer, set_hyper
 from core.training.record import NAN, StepRecord
 from core.training.update_meter import UpdateMeter
@@ -61,7 +61,7 @@ class Trainer:
         # parameter objects listed here stay the model's.
         self._params = list(self.model.parameters())
         self._hidden = self.model.hidden_weights
-        self._variance_tensors = variance_tensors(self)   # W_l, b_l for the mean-field theory
+        self._biases = bias_tensors(self)       # b_l for the mean-field theory (or none)
         self.step_count = 0
         self.diverged = None
         self._order: torch.Tensor | None = None
@@ -242,9 +242,12 @@ class Trainer:
                 {"param_norms": norms, "correct": correct}
             stats = probes.layer_stats(cap, self._act_name(), self._act_modules(),
                                        self.recurrent, weights=self._hidden, extra=extra,
-                                       more_norms=self._variance_tensors)
+                                       more_norms=self._biases)
             weight_norm = stats.pop("weight_norm")
-            variance_norms = stats.pop("more_norms", None)
+            bias_norms = stats.pop("more_norms", None)
+            # ‖W_l‖ then ‖b_l‖: the hidden weights are the linears' weights, in order
+            variance_norms = (None if bias_norms is None
+                              else np.concatenate([weight_norm, bias_norms]))
             stats["grad_w"] = self._weight_norms(params, stats.pop("param_norms"))
             if correct is not None:
                 correct = stats.pop("correct")
