@@ -78,6 +78,7 @@ def save_landscape_npz(path: str | os.PathLike, result: LandscapeResult,
         fd, tmp = tempfile.mkstemp(suffix=".npz", dir=p.parent)
         with os.fdopen(fd, "wb") as f:
             np.savez_compressed(f, **arrays)
+        os.chmod(tmp, 0o666 & ~_umask())      # mkstemp's 0600 would hide it from others
         os.replace(tmp, p)
         tmp = None
     except OSError as e:
@@ -85,6 +86,12 @@ def save_landscape_npz(path: str | os.PathLike, result: LandscapeResult,
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    old = os.umask(0)
+    os.umask(old)
+    return old
 
 
 def _jsonable(o):

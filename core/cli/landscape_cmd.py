@@ -42,6 +42,17 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _check_writable(out: str) -> None:
+    """Refuse an --out that cannot be written before minutes of computation, not after."""
+    if not out.strip():
+        raise ConfigError("--out: give a file name")
+    parent = os.path.dirname(os.path.abspath(out))
+    while parent and not os.path.isdir(parent):   # the nearest folder that exists
+        parent = os.path.dirname(parent) if os.path.dirname(parent) != parent else ""
+    if os.path.isdir(out) or not parent or not os.access(parent, os.W_OK):
+        raise ConfigError(f"--out: cannot write {out!r} (a folder, or no permission there)")
+
+
 def add_training_args(p: argparse.ArgumentParser) -> None:
     """Options shared with `hessian`: training length, evaluation subset, seed."""
     p.add_argument("--steps", type=int, default=None,
@@ -116,6 +127,7 @@ def run(args) -> int:
 
     _check_choice("--directions", args.directions, DIRECTIONS)
     _check_choice("--split", args.split, SPLITS)
+    _check_writable(args.out)
     _check_choice("--path", args.path, PATHS)
     if args.dims not in (1, 2):
         raise ConfigError(f"--dims: {args.dims} must be 1 or 2")

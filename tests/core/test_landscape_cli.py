@@ -159,3 +159,20 @@ def test_landscape_presets_are_valid():
     flat = names["landscape_flat_small_batch"].config
     assert sharp.optim.batch_size >= sharp.data.n_train > flat.optim.batch_size
     assert sharp.with_value("optim.batch_size", flat.optim.batch_size) == flat
+
+
+def test_out_is_checked_before_the_work_and_the_file_is_readable(config_file, tmp_path, capsys):
+    import os
+    import stat
+
+    code, stdout, err = run(["landscape", "--config", config_file, "--steps", "2", "--grid", "3",
+                             "--out", str(tmp_path)], capsys)
+    assert code == 2 and "--out" in err and stdout == ""     # refused before training
+    out = tmp_path / "l.npz"
+    old = os.umask(0o022)
+    try:
+        assert run(["landscape", "--config", config_file, "--steps", "2", "--grid", "3",
+                    "--out", str(out)], capsys)[0] == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644          # not mkstemp's 0600
