@@ -26,11 +26,20 @@ def _number(text: str) -> float | None:
         return None
 
 
+MAX_CSV_BYTES = 200_000_000
+
+
 def read_rows(path: str) -> tuple[np.ndarray, list[str]]:
     """Read the file into x (n, 2) float64 and the raw label strings, checking every row."""
     if not path:
         raise DataError("data.csv_path is empty; choose a CSV file with columns x1,x2,label")
     p = Path(path).expanduser()
+    if p.exists() and not p.is_dir() and not p.is_file():
+        # a pipe would block forever, /dev/zero would fill the memory
+        raise DataError(f"{p} is not a regular file (a device or a pipe); choose a CSV file")
+    if p.is_file() and p.stat().st_size > MAX_CSV_BYTES:
+        raise DataError(f"{p} is {p.stat().st_size / 1e6:.0f} MB; a 2-D dataset for the lab "
+                        f"should be under {MAX_CSV_BYTES / 1e6:.0f} MB")
     try:
         # utf-8-sig drops the byte-order mark some spreadsheet programs write.
         with p.open(newline="", encoding="utf-8-sig") as f:

@@ -170,3 +170,9 @@ def test_csv_unreadable_files(tmp_path):
         _load(str(binary))
     with pytest.raises(DataError, match="csv_path is empty"):
         _load("")
+    # A pipe would block the reader forever, a device like /dev/zero fill the memory.
+    import os
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(DataError, match="not a regular file"):
+        _load(str(fifo))
