@@ -43,6 +43,7 @@ SNAPSHOT_RATE = 20e6      # … and at most this many bytes of weights per secon
 LIVE_INTERVAL = 0.2       # s at least between live landscape requests
 DUTY = 0.6                # while training the worker computes at most this share of the time
 SETTLE_S = 60.0           # screenshots wait at most this long for the newest landscape
+CONTROLS_MARGIN = 4       # px around the Landscape box, as around the ControlsPanel's sections
 
 SECTIONS = [
     ("Network", mlp_network(max_depth=60, max_width=512)),
@@ -123,7 +124,13 @@ class LandscapeLab(Lab):
         self.landscape_controls.new_directions.connect(self.new_directions)
         self.landscape_controls.log_changed.connect(self.set_log)
         self.landscape_controls.live_changed.connect(self.set_live)
-        lay.addWidget(self.landscape_controls)
+        # The box gets the margins the ControlsPanel gives its sections (4 px): without them
+        # its frame and title sat on the tab's left edge and were clipped.
+        holder = QWidget()
+        hl = QVBoxLayout(holder)
+        hl.setContentsMargins(CONTROLS_MARGIN, CONTROLS_MARGIN, CONTROLS_MARGIN, 0)
+        hl.addWidget(self.landscape_controls)
+        lay.addWidget(holder)
         self.controls_panel = ControlsPanel(self.state, SECTIONS)
         lay.addWidget(self.controls_panel, 1)
         w.setMinimumWidth(300)
