@@ -7,6 +7,7 @@ Records from the training thread are appended to the History as they arrive; one
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -23,7 +24,7 @@ from desktop_app.labs import lab_classes
 from desktop_app.session_actions import SessionActions
 from desktop_app.settings import Preferences
 from desktop_app.state import ExperimentState
-from desktop_app.theme import Theme, apply_qt_theme
+from desktop_app.theme import Theme, apply_qt_theme, presentation_scale
 from desktop_app.workers.run_controller import RunController
 
 FRAME_MS = 25     # 40 Hz ticks: each of the ~30 batches/s is drawn on the next tick (~25 ms)
@@ -72,8 +73,11 @@ class MainWindow(QMainWindow):
         self.status_timer.timeout.connect(self._update_status)
         self._save_cfg_timer = QTimer(self, singleShot=True, interval=1000)
         self._save_cfg_timer.timeout.connect(lambda: self.prefs.set_last_config(self.state.config))
-        self.apply_theme(theme)
+        # Presentation sizes follow the window; a resize restyles once it settles.
+        self._rescale_timer = QTimer(self, singleShot=True, interval=200)
+        self._rescale_timer.timeout.connect(self._rescale)
         self.resize(1600, 980)
+        self.apply_theme(theme)
 
     # ---- set-up --------------------------------------------------------------------------
     def _build_status(self) -> None:
@@ -234,6 +238,7 @@ class MainWindow(QMainWindow):
         self.act_controls.setChecked(bool(on))
 
     def apply_theme(self, theme: Theme) -> None:
+        theme = replace(theme, scale=self._scale_for(theme))
         self.theme = theme
         app = QApplication.instance()
         apply_qt_theme(app, theme)
@@ -247,6 +252,18 @@ class MainWindow(QMainWindow):
             lab.apply_theme(theme)
         self._size_status()
         self.frame()
+
+    def _scale_for(self, theme: Theme) -> float:
+        return presentation_scale(self.width(), self.height()) if theme.presentation else 1.0
+
+    def _rescale(self) -> None:
+        if self.theme.presentation and self._scale_for(self.theme) != self.theme.scale:
+            self.apply_theme(self.theme)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self.theme.presentation:
+            self._rescale_timer.start()
 
     # ---- helpers ---------------------------------------------------------------------------
     def status(self, text: str, error: bool = False) -> None:

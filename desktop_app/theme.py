@@ -22,6 +22,9 @@ BOUNDARY_CMAP = "cividis"
 class Theme:
     name: str = "light"          # "light" or "dark"
     presentation: bool = False   # larger fonts and marks for projectors
+    # Presentation sizes are for a 1920 × 1080 window; the window scales them (see
+    # presentation_scale) so that text keeps its share of the projected image at any resolution.
+    scale: float = 1.0
 
     @property
     def dark(self) -> bool:
@@ -50,15 +53,15 @@ class Theme:
 
     @property
     def font_pt(self) -> float:
-        return 15.0 if self.presentation else 10.0
+        return round(15.0 * self.scale, 1) if self.presentation else 10.0
 
     @property
     def tick_pt(self) -> float:
-        return 14.0 if self.presentation else 9.0
+        return round(14.0 * self.scale, 1) if self.presentation else 9.0
 
     @property
     def title_pt(self) -> float:
-        return 17.0 if self.presentation else 11.0
+        return round(17.0 * self.scale, 1) if self.presentation else 11.0
 
     @property
     def pen_width(self) -> int:
@@ -76,6 +79,18 @@ class Theme:
     @property
     def warn_border(self) -> str:
         return "#E69F00"
+
+
+def presentation_scale(width: int, height: int) -> float:
+    """The scale of presentation-mode sizes for a window of width × height (logical pixels).
+
+    What a student at the back reads is text height as a share of the projected image, so the
+    sizes follow the window: the 15 pt of a 1920 × 1080 window becomes 10.5 pt at 1280 × 800
+    (where 15 pt squeezed the plots to slivers) and 20 pt at 2560 × 1440. Rounded to 0.05 so
+    that dragging the window's edge does not restyle every plot at each pixel; never below the
+    normal sizes."""
+    s = min(width / 1920, height / 1080)
+    return round(min(max(s, 0.7), 1.5) * 20) / 20
 
 
 def series_colors(n: int, dark: bool = False) -> list[str]:

@@ -6,6 +6,7 @@ See desktop_app/labs/__init__.py for the pattern a new lab follows.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.config import ExperimentConfig
+from desktop_app.labs.enlarge import Enlarger
 from desktop_app.theme import Theme
 from desktop_app.widgets.banner import Banner
 from desktop_app.widgets.lesson_card import LessonCard
@@ -81,6 +83,11 @@ class Lab(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(split)
+        self.enlarger = Enlarger(self.plots_area)
+        for p in self.panels():
+            p.enlarge_requested.connect(lambda p=p: self.enlarger.toggle(p))
+        QShortcut(QKeySequence(Qt.Key_Escape), self, self.enlarger.restore,
+                  context=Qt.WidgetWithChildrenShortcut)
 
     # ---- to implement ----------------------------------------------------------------------
     def build_controls(self) -> QWidget:

@@ -14,12 +14,8 @@ from desktop_app.plots.base import (
     Band,
     PlotPanel,
     layer_ticks,
-    legend,
     new_plot,
-    option_box,
-    paint_swatch,
     set_range,
-    swatch,
 )
 from desktop_app.plots.clean import finite, finite_xy, span
 from desktop_app.plots.symlog import SymLogAxis, to_symlog
@@ -32,6 +28,16 @@ BANDS = ((0, 6, 50), (1, 5, 80), (2, 4, 120))
 # Layers whose largest values differ by more than this get the signed log axis.
 SYMLOG_SPAN = 1e3
 
+BAND_NAMES = ("1–99", "10–90", "25–75")
+
+
+def top_key(colors: list[str], ink: str) -> str:
+    """The key of the bands above the plot: a legend inside covered the bands it explained."""
+    bands = " &nbsp; ".join(f"<span style='color:{c}'>■</span> {n}"
+                            for c, n in zip(colors, BAND_NAMES, strict=True))
+    return f"{bands}th pct &nbsp; <span style='color:{ink}'>━</span> median"
+
+
 BOTTOM_KEY = (f"<span style='color:{OKABE_ITO[1]}'>▲ % saturated</span> &nbsp; "
               f"<span style='color:{OKABE_ITO[3]}'>■ % dead</span> &nbsp; per layer")
 
@@ -42,31 +48,29 @@ class ActivationsPlot(PlotPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.which = option_box([("after φ: h = φ(z)", "act_pct"), ("before φ: z = Wh + b", "pre_pct")],
-                                "Distribution over the batch and units of each layer: the output "
-                                "of the activation φ, or its input (the pre-activation z)")
+        self.which = self.title_box(
+            [("Activations h = φ(z)", "act_pct"), ("Pre-activations z = Wh + b", "pre_pct")],
+            "Distribution over the batch and units of each layer: the output of the "
+            "activation φ, or its input (the pre-activation z)")
         self.which.currentIndexChanged.connect(self._which_changed)
-        self.tools.insertWidget(1, self.which)
-        self.top = new_plot(self.view, 0, 0, grid=False,
+        self.top_key = self.view.addLabel("", row=0, col=0)
+        self.top = new_plot(self.view, 1, 0, grid=False,
                             axisItems={"left": SymLogAxis("left")})
         self.symlog: float | None = None    # the unit c of the signed log axis, when on
-        self.key_label = self.view.addLabel(BOTTOM_KEY, row=1, col=0)
-        self.bottom = new_plot(self.view, 2, 0, grid=False)
+        self.key_label = self.view.addLabel(BOTTOM_KEY, row=2, col=0)
+        self.bottom = new_plot(self.view, 3, 0, grid=False)
         self.bottom.setXLink(self.top)
-        self.view.ci.layout.setRowStretchFactor(0, 3)
-        self.view.ci.layout.setRowStretchFactor(2, 2)
+        self.view.ci.layout.setRowStretchFactor(1, 3)
+        self.view.ci.layout.setRowStretchFactor(3, 2)
         self.top.setLabel("left", "φ(z)")
         self.bottom.setLabel("left", "% of units")
         self.bottom.setLabel("bottom", "hidden layer l (input → output)")
-        self.top_legend = legend(self.top, theme, columns=2)
         self.fills = []
-        for name in ("1–99th pct", "10–90th pct", "25–75th pct"):
+        for _ in BAND_NAMES:
             fill = Band()
             self.top.addItem(fill)
-            fill.swatch = swatch(OKABE_ITO[0], name)
-            self.top_legend.addItem(fill.swatch, name)
             self.fills.append(fill)
-        self.median = self.top.plot([], [], name="median")
+        self.median = self.top.plot([], [])
         self.saturated = self.bottom.plot([], [])
         self.dead = self.bottom.plot([], [])
         self._style()
@@ -76,7 +80,7 @@ class ActivationsPlot(PlotPanel):
 
     def apply_theme(self, theme):
         super().apply_theme(theme)
-        self.key_label.setText(BOTTOM_KEY, size=f"{theme.tick_pt + 1:g}pt", color=theme.fg)
+        self.key_label.setText(BOTTOM_KEY, size=f"{theme.tick_pt:g}pt", color=theme.fg)
         self._style()
 
     def _style(self) -> None:
@@ -86,16 +90,18 @@ class ActivationsPlot(PlotPanel):
         boost = 1.6 if t.dark else 1.0
         bg = pg.mkColor(t.bg)
         shown = 0.0                 # the bands nest: a band's area is covered by the ones below
+        swatches = []
         for fill, (_, _, alpha) in zip(self.fills, BANDS, strict=True):
             c = pg.mkColor(color)
             c.setAlpha(min(255, int(alpha * boost)))
             fill.setBrush(pg.mkBrush(c))
-            # The swatch shows the colour the band's area has on the plot: every band up to it
+            # The key shows the colour the band's area has on the plot: every band up to it
             # composited over the background, as an opaque colour.
             shown = 1 - (1 - shown) * (1 - c.alphaF())
             mix = [round(b * (1 - shown) + f * shown) for b, f in
                    zip(bg.getRgb()[:3], color.getRgb()[:3], strict=True)]
-            paint_swatch(fill.swatch, pg.mkColor(*mix))
+            swatches.append(pg.mkColor(*mix).name())
+        self.top_key.setText(top_key(swatches, t.ink), size=f"{t.tick_pt:g}pt", color=t.fg)
         self.median.setPen(pg.mkPen(t.ink, width=t.pen_width))
         for item, color, sym in ((self.saturated, OKABE_ITO[1], "t"), (self.dead, OKABE_ITO[3], "s")):
             item.setPen(pg.mkPen(color, width=t.pen_width))

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QPainterPath
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from superqt import QElidingLabel
 
 from desktop_app.plots.legend_place import place_legend
+from desktop_app.plots.title_combo import TitleCombo
 from desktop_app.theme import Theme, style_plot_item
 
 RANGE_INTERVAL = 0.4    # seconds between manual axis re-rangings (autorange each frame is costly)
@@ -92,6 +93,7 @@ class PlotPanel(QFrame):
 
     key = "plot"          # file-name stem for exports
     title = "Plot"
+    enlarge_requested = Signal()    # the lab enlarges this panel to its whole plots area, or back
 
     def __init__(self, theme: Theme, parent: QWidget | None = None):
         super().__init__(parent)
@@ -113,6 +115,7 @@ class PlotPanel(QFrame):
         self.title_label.setMinimumWidth(40)
         head.addWidget(self.title_label, 1)   # takes the free space; elides when short of it
         self.tools = head                     # options are inserted at index 1
+        self.title_choice: TitleCombo | None = None   # set by title_box
         self.export_button = QToolButton()
         self.export_button.setIcon(self.style().standardIcon(QStyle.SP_DialogSaveButton))
         self.export_button.setToolTip("Export this plot as PNG, SVG or CSV")
@@ -123,6 +126,11 @@ class PlotPanel(QFrame):
                            ("csv", "CSV data…")):
             menu.addAction(label, lambda f=fmt: self.export_dialog(f))
         self.export_button.setMenu(menu)
+        self.enlarge_button = QToolButton()
+        self.enlarge_button.setAccessibleName("Enlarge")
+        self.enlarge_button.clicked.connect(self.enlarge_requested.emit)
+        self.set_enlarged(False)
+        head.addWidget(self.enlarge_button)
         head.addWidget(self.export_button)
         lay.addLayout(head)
         self.view = pg.GraphicsLayoutWidget()
@@ -209,6 +217,45 @@ class PlotPanel(QFrame):
         self.view.viewport().repaint()   # paint now, inside the frame (see MainWindow.frame)
         return True
 
+    def title_box(self, items: list[tuple[str, str]], tip: str) -> TitleCombo:
+        """Make the title a choice of what the panel shows: `items` are (title, data)."""
+        box = TitleCombo(items, tip)
+        self.title_label.hide()
+        self.tools.insertWidget(0, box)
+        self.tools.insertStretch(1, 1)
+        self.title_choice = box
+        self._style_title()
+        return box
+
+    def shown_title(self) -> str:
+        """The title as the panel shows it (with a title box: the chosen view)."""
+        return self.title_choice.currentText() if self.title_choice else self.title_label.text()
+
+    def _style_title(self) -> None:
+        f = QFont(self.title_label.font())
+        f.setPointSizeF(self.theme.title_pt)
+        f.setBold(True)
+        self.title_label.setFont(f)
+        if self.title_choice is not None:
+            self.title_choice.setFont(f)
+            f = QFont(f)
+            f.setBold(False)
+            self.title_choice.view().setFont(f)   # the list of choices: regular weight
+            self.title_choice.updateGeometry()
+
+    def set_enlarged(self, on: bool) -> None:
+        """Show whether this panel fills the plots area (the button then restores the grid)."""
+        icon = QStyle.SP_TitleBarNormalButton if on else QStyle.SP_TitleBarMaxButton
+        self.enlarge_button.setIcon(self.style().standardIcon(icon))
+        self.enlarge_button.setToolTip(
+            "Back to all plots (Esc, or double-click the title)" if on else
+            "Enlarge this plot to the whole plots area (or double-click its title)")
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        # Reaches the frame from its title, note and margins (the plot keeps its own clicks).
+        self.enlarge_requested.emit()
+        event.accept()
+
     def set_note(self, text: str) -> None:
         self.note.setText(text)
         self.note.setVisible(bool(text))
@@ -216,10 +263,7 @@ class PlotPanel(QFrame):
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
         self.view.setBackground(theme.bg)
-        f = QFont(self.title_label.font())
-        f.setPointSizeF(theme.title_pt)
-        f.setBold(True)
-        self.title_label.setFont(f)
+        self._style_title()
         self.note.setStyleSheet(f"color: {theme.muted};")
         for p in self.plot_items():
             style_plot_item(p, theme)
@@ -229,7 +273,7 @@ class PlotPanel(QFrame):
         from desktop_app.plots.export import export_panel
 
         filters = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV (*.csv)"}
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", f"{self.key}.{fmt}",
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.shown_title()}", f"{self.key}.{fmt}",
                                               filters[fmt])
         if not path:
             return
@@ -247,9 +291,9 @@ class ModePanel(PlotPanel):
     mode_box: QComboBox
 
     def add_mode_box(self, items: list[tuple[str, str]], tip: str) -> None:
-        self.mode_box = option_box(items, tip)
+        """The title becomes the choice of mode: `items` are (title for the mode, mode)."""
+        self.mode_box = self.title_box(items, tip)
         self.mode_box.currentIndexChanged.connect(self._mode_changed)
-        self.tools.insertWidget(1, self.mode_box)
 
     @property
     def mode(self) -> str:

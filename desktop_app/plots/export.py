@@ -63,7 +63,7 @@ def export_panel(panel, stem: str, formats=FORMATS) -> list[str]:
         if f == "png":
             export_png(panel, path)
         elif f == "svg":
-            export_svg(panel, path, panel.title)
+            export_svg(panel, path, panel.shown_title())
         elif f == "csv":
             header, rows = panel.csv_table()
             export_csv(header, rows, path)

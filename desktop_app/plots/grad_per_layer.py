@@ -16,10 +16,10 @@ from desktop_app.plots.clean import finite_xy, positive, span
 from desktop_app.theme import OKABE_ITO, series_colors
 
 MODES = {
-    "grad_h": ("‖∂L/∂hₗ‖ per layer", "‖∂L/∂h<sub>l</sub>‖ (log scale)"),
-    "grad_w": ("‖∂L/∂Wₗ‖ per layer", "‖∂L/∂W<sub>l</sub>‖ (log scale)"),
-    "update_ratio": ("update ratio ‖ΔWₗ‖/‖Wₗ‖", "‖ΔW<sub>l</sub>‖ / ‖W<sub>l</sub>‖ (log scale)"),
-    "over_time": ("‖∂L/∂hₗ‖ over steps", "‖∂L/∂h<sub>l</sub>‖ (log scale)"),
+    "grad_h": ("Gradient ‖∂L/∂hₗ‖ per layer", "‖∂L/∂h<sub>l</sub>‖ (log scale)"),
+    "grad_w": ("Weight gradient ‖∂L/∂Wₗ‖ per layer", "‖∂L/∂W<sub>l</sub>‖ (log scale)"),
+    "update_ratio": ("Update ratio ‖ΔWₗ‖/‖Wₗ‖ per layer", "‖ΔW<sub>l</sub>‖ / ‖W<sub>l</sub>‖ (log scale)"),
+    "over_time": ("Gradient ‖∂L/∂hₗ‖ over steps", "‖∂L/∂h<sub>l</sub>‖ (log scale)"),
 }
 MAX_LINES = 7
 

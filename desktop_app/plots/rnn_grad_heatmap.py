@@ -24,7 +24,8 @@ class RnnGradHeatmapPlot(ModePanel, StepHeatmapPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.add_mode_box([("‖∂L/∂hₜ‖", "abs"), ("÷ ‖∂L/∂h_T‖", "rel")],
+        self.add_mode_box([("Gradient ‖∂L/∂hₜ‖ over training", "abs"),
+                           ("‖∂L/∂hₜ‖ ÷ ‖∂L/∂h_T‖ over training", "rel")],
                           "Colour: log10 of the gradient reaching each time step, or of "
                           "its ratio to the gradient at the step the loss reads")
         self.loss_steps = 1

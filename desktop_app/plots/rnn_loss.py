@@ -32,7 +32,7 @@ class RnnLossPlot(ModePanel, LossAccuracyPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.add_mode_box([("this run", "run"), ("RNN·LSTM·GRU", "compare")],
+        self.add_mode_box([("Loss and accuracy", "run"), ("Loss: RNN vs LSTM vs GRU", "compare")],
                           "This run's loss, or the comparison of the three kinds of "
                           "recurrent net on the same task and seed (Compare button)")
         self.key_row = KeyRow(self)

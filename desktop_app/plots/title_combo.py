@@ -1,0 +1,55 @@
+"""A panel title that is also the choice of what the panel shows.
+
+A panel with a view choice used to show its title and, beside it, a combo box: at projector
+sizes the two did not fit, and the title was cut to "Gra…". The choice now is the title
+("Gradient ‖∂L/∂hₗ‖ per layer ▾"): it reads as a title, drops down like a combo box, is as wide
+as the chosen text, and elides with "…" only when the panel is narrower than that.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
+)
+
+MIN_CHARS = 8    # how far it may shrink, in average characters, before the panel must widen
+
+
+class TitleCombo(QComboBox):
+    def __init__(self, items: list[tuple[str, str]], tip: str, parent=None):
+        super().__init__(parent)
+        for text, data in items:
+            self.addItem(text, data)
+        self.setToolTip(tip)
+        self.setFrame(False)
+        self.setObjectName("plotTitle")
+        self.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)   # at most its text's width
+        self.currentIndexChanged.connect(lambda _i: self.updateGeometry())
+
+    def _size_for(self, text_width: int) -> QSize:
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        h = max(self.fontMetrics().height(), 14)
+        return self.style().sizeFromContents(QStyle.CT_ComboBox, opt, QSize(text_width, h), self)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return self._size_for(self.fontMetrics().horizontalAdvance(self.currentText()) + 4)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return self._size_for(self.fontMetrics().averageCharWidth() * MIN_CHARS)
+
+    def paintEvent(self, _event) -> None:  # noqa: N802
+        p = QStylePainter(self)
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        p.drawComplexControl(QStyle.CC_ComboBox, opt)
+        field = self.style().subControlRect(QStyle.CC_ComboBox, opt,
+                                            QStyle.SC_ComboBoxEditField, self)
+        opt.currentText = self.fontMetrics().elidedText(opt.currentText, Qt.ElideRight,
+                                                        field.width() - 2)
+        p.drawControl(QStyle.CE_ComboBoxLabel, opt)
