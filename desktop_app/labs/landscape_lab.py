@@ -61,7 +61,9 @@ SECTIONS = [
 LESSON_TEXT = (
     "<p>The map is the loss on a plane through the current weights θ: "
     "L(θ + αδ + βη) for two fixed directions δ, η. The ★ is θ itself (its colour is the "
-    "current loss), the orange line is the path training took, projected onto the plane. "
+    "current loss). The orange line is the path training took, projected onto the plane; it "
+    "is drawn only where the plane holds most of it (choose <i>PCA</i> directions: a random "
+    "plane misses almost all of it). "
     "Contour lines join equal losses; a round bowl is an easy minimum, crowded ridges and pits "
     "a rough, hard one.</p>"
     "<p>The readout beside it measures the curvature at θ (the Hessian's eigenvalues): "

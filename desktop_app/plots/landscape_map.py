@@ -15,6 +15,7 @@ from desktop_app.plots.clean import fmt
 from desktop_app.theme import HEATMAP_CMAP
 
 PATH_COLOR = "#D55E00"       # Okabe-Ito vermillion: visible on every part of viridis
+OFF_PLANE_MAX = 0.5          # the path is drawn only when at most this share of it is off the plane
 KIND_WORDS = {"filter": "filter-normalised random", "layer": "layer-normalised random",
               "none": "unnormalised random", "pca": "PCA of the path", "hessian": "Hessian"}
 
@@ -90,7 +91,10 @@ class LandscapeMapPlot(PlotPanel):
         for item in (self.contours, self.path, self.start, self.current):
             self.plot.addItem(item)
         self.current.setZValue(10)
+        self.contour_sample = pg.PlotDataItem([], [])     # the legend's swatch for the contours
         self.leg = legend_below(self.view, theme)
+        self.path_note = ""              # why the path is not drawn (when it is not)
+        self._legend_keys = None         # the entries the legend lists now
         self._legend()
 
     def plot_items(self):
@@ -105,6 +109,7 @@ class LandscapeMapPlot(PlotPanel):
             self.surface.apply_theme(theme)
 
     def _legend(self) -> None:
+        """Style the items and rebuild the legend (theme changes)."""
         t = self.theme
         w = t.pen_width
         contour = pg.mkColor("#ffffff")
@@ -120,14 +125,35 @@ class LandscapeMapPlot(PlotPanel):
         self.current.setPen(pg.mkPen("#000000", width=1.5))
         self.current.setBrush(pg.mkBrush("#ffffff"))
         self.current.setSize(t.symbol_size * 3)
-        self.leg.clear()
-        line = pg.PlotDataItem([], [], pen=pg.mkPen("#9aa0a6", width=2))
-        self.leg.addItem(line, "contour lines")
-        self.leg.addItem(self.path, "training path (projected)")
-        self.leg.addItem(self.start, "start of the path")
-        self.leg.addItem(self.current, "current weights θ")
+        self.contour_sample.setPen(pg.mkPen("#9aa0a6", width=2))
         self.leg.setColumnCount(2 if t.presentation else 4)
-        style_legend(self.leg, t)
+        self._legend_keys = None
+        self._update_legend()
+
+    def drawn_items(self) -> list[tuple[object, str]]:
+        """(item, legend label) of what the map draws now, in legend order."""
+        out = []
+        if _points(self.contours):
+            out.append((self.contour_sample, "contour lines"))
+        if _points(self.path):
+            out.append((self.path, "training path (projected)"))
+        if _points(self.start):
+            out.append((self.start, "start of the path"))
+        if _points(self.current):
+            out.append((self.current, "current weights θ"))
+        return out
+
+    def _update_legend(self) -> None:
+        """The legend lists only what is drawn (no "training path" when none is)."""
+        items = self.drawn_items()
+        keys = [label for _, label in items]
+        if keys == self._legend_keys:
+            return
+        self.leg.clear()
+        for item, label in items:
+            self.leg.addItem(item, label)
+        self._legend_keys = keys
+        style_legend(self.leg, self.theme)
 
     # ---- data ----------------------------------------------------------------------------
     def new_run(self, info, history):
@@ -144,6 +170,8 @@ class LandscapeMapPlot(PlotPanel):
             item.setData([], [])
         self.start.setData([])
         self.current.setData([])
+        self.path_note = ""
+        self._update_legend()
         self.show_progress(None)
         self._table_fn = None
         self.set_message("Waiting for the weights of the current run…")
@@ -223,17 +251,20 @@ class LandscapeMapPlot(PlotPanel):
         self.contours.setData(x, y, connect="finite")
         c = f.traj_coords
         inside = _inside(c, a, b, da, db)
-        if len(c) >= 2 and inside.any():
+        self.path_note = path_hidden_reason(f, inside)
+        if not self.path_note:
             self.path.setData(c[:, 0], c[:, 1])
             self.start.setData([c[0, 0]], [c[0, 1]]) if inside[0] else self.start.setData([])
         else:
             self.path.setData([], [])
             self.start.setData([])
         self.current.setData([0.0], [0.0])
+        self._update_legend()
         set_range(self.plot, x=(a[0] - da / 2, a[-1] + da / 2), sticky=False)
         set_range(self.plot, y=(b[0] - db / 2, b[-1] + db / 2), sticky=False)
         if self.mode == "3d" and self.surface is not None:
-            self.surface.set_data(a, b, shown, (lo, hi), self.cmap, c)
+            self.surface.set_data(a, b, shown, (lo, hi), self.cmap,
+                                  np.zeros((0, 2)) if self.path_note else c)
         self._compose_note()
         self._table_fn = lambda: _table(f)
 
@@ -254,10 +285,8 @@ class LandscapeMapPlot(PlotPanel):
                 f"{f.settings.split} loss {fmt(f.centre_loss, 4)} nats on "
                 f"{f.result.subset.get(f.settings.split, 0) if f.result else '?'} examples; "
                 f"{f.seconds:.2f} s.")
-            off = f.off_plane
-            if off > 0.5 and f.kind != "pca":
-                parts.append(f"The path lies off this plane ({off:.0%} of its distance from θ "
-                             "is perpendicular to it): PCA directions show it.")
+            if self.path_note:
+                parts.append(self.path_note)
             if "explained_variance" in f.info:
                 ev = f.info["explained_variance"]
                 parts.append(f"PCA plane: {sum(ev):.0%} of the path's variance.")
@@ -288,6 +317,32 @@ class LandscapeMapPlot(PlotPanel):
             self.npz_exporter(path)
         except (OSError, ValueError) as e:
             QMessageBox.warning(self, "Export failed", str(e))
+
+
+def path_hidden_reason(f, inside: np.ndarray) -> str:
+    """Why the frame's training path is not drawn ("" when it is). Off a plane the projection
+    is a short squiggle beside ★ that hides how far training went, so it is not drawn when
+    more than OFF_PLANE_MAX of the path's distance from θ is perpendicular to the plane
+    (the PCA plane holds the path by construction)."""
+    c = f.traj_coords
+    if len(c) < 2:
+        return ""                        # no path yet (one snapshot): nothing to explain
+    off = f.off_plane
+    if f.kind != "pca":
+        if not np.isfinite(off):
+            return "The training path is not drawn yet: it has hardly left θ."
+        if off > OFF_PLANE_MAX:
+            return (f"The training path is not drawn: it lies off this plane ({off:.0%} of "
+                    "its distance from θ is perpendicular to it); PCA directions show it.")
+    if not inside.any():
+        return "The training path is not drawn: its projection lies outside the map."
+    return ""
+
+
+def _points(item) -> int:
+    """How many points a PlotDataItem or ScatterPlotItem draws (0 when it has no data)."""
+    data = item.getData()[0] if isinstance(item, pg.PlotDataItem) else item.data
+    return 0 if data is None else len(data)
 
 
 def _inside(c: np.ndarray, a, b, da, db) -> np.ndarray:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QGroupBox
 
+from tests.desktop_app.test_landscape_lab import open_lab, wait_frame
+
 
 def test_landscape_box_keeps_the_margin_of_the_sections_below(make_window, qtbot):
     win = make_window(start=False)
@@ -21,3 +23,45 @@ def test_landscape_box_keeps_the_margin_of_the_sections_below(make_window, qtbot
     view = lab.controls_scroll.viewport()
     top_left = box.mapTo(view, QPoint(0, 0))
     assert top_left.x() > 0 and top_left.x() + box.width() <= view.width()
+
+
+def legend_labels(m) -> list[str]:
+    return [label.text for _, label in m.leg.items]
+
+
+def test_legend_lists_only_what_the_map_draws(make_window, qtbot):
+    win, lab = open_lab(make_window, qtbot)
+    m, c = lab.map, win.controller
+    for n in (2, 4, 6):                           # a path of a few snapshots
+        c.step(2)
+        qtbot.waitUntil(lambda n=n: lab._snap is not None and lab._snap.step == n, timeout=5000)
+    f = wait_frame(qtbot, lab, lambda f: f.step == 6 and f.kind == "filter")
+    lab.refresh(c.history, force_range=True)
+    # A random plane in hundreds of dimensions misses the path: it is not drawn, the legend
+    # does not list it and the note says why.
+    assert f.off_plane > 0.5 and len(f.traj_coords) >= 3
+    assert m.path.getData()[0] is None or len(m.path.getData()[0]) == 0
+    assert not len(m.start.data)
+    assert legend_labels(m) == ["contour lines", "current weights θ"]
+    assert "training path is not drawn" in m.note.text()
+    # New directions: another random plane, the same (no path in the legend).
+    lab.landscape_controls.new_button.click()
+    wait_frame(qtbot, lab, lambda f: f.epoch == 1)
+    lab.refresh(c.history, force_range=True)
+    assert "training path (projected)" not in legend_labels(m)
+    # The PCA plane holds the path: drawn, and listed.
+    lab.set_settings(kind="pca")
+    f = wait_frame(qtbot, lab, lambda f: f.kind == "pca")
+    lab.refresh(c.history, force_range=True)
+    assert len(m.path.getData()[0]) == len(f.traj_coords) >= 3
+    assert legend_labels(m) == ["contour lines", "training path (projected)",
+                                "start of the path", "current weights θ"]
+    assert "training path is not drawn" not in m.note.text()
+    # A theme change keeps the legend to what is drawn.
+    win.toggle_presentation(True)
+    assert legend_labels(m) == ["contour lines", "training path (projected)",
+                                "start of the path", "current weights θ"]
+    win.toggle_presentation(False)
+    # A new run clears the map: an empty legend until the first landscape arrives.
+    m.new_run(c.info, c.history)
+    assert legend_labels(m) == []
