@@ -12,6 +12,7 @@ the running computation at once. Results whose request id is not the latest are 
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 
 import numpy as np
@@ -44,6 +45,7 @@ LIVE_INTERVAL = 0.2       # s at least between live landscape requests
 DUTY = 0.6                # while training the worker computes at most this share of the time
 SETTLE_S = 60.0           # screenshots wait at most this long for the newest landscape
 CONTROLS_MARGIN = 4       # px around the Landscape box, as around the ControlsPanel's sections
+SPAN_RETRIES = 3          # requests at most to reach a typed span whose directions' scale was unknown
 
 SECTIONS = [
     ("Network", mlp_network(max_depth=60, max_width=512)),
@@ -117,6 +119,8 @@ class LandscapeLab(Lab):
         self._last_key = None
         self._last_submit = -1e9
         self._last_seconds = 0.0
+        self.span_target = None       # half-width typed in the Span box, until a frame has it
+        self._span_tries = 0
         w = QWidget()
         lay = QVBoxLayout(w)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -124,6 +128,7 @@ class LandscapeLab(Lab):
         self.landscape_controls = LandscapeControls(self.settings)
         self.landscape_controls.settings_changed.connect(self._settings_changed)
         self.landscape_controls.new_directions.connect(self.new_directions)
+        self.landscape_controls.span_changed.connect(self.set_span)
         self.landscape_controls.log_changed.connect(self.set_log)
         self.landscape_controls.live_changed.connect(self.set_live)
         # The box gets the margins the ControlsPanel gives its sections (4 px): without them
@@ -210,10 +215,39 @@ class LandscapeLab(Lab):
         self._maybe_request(force=True)
 
     def set_settings(self, **changes) -> None:
-        """Change settings as if by the controls (scripts and tests)."""
+        """Change settings as if by the controls (scripts and tests). `span` here is the
+        worker's: a multiple of the directions' own scale; `set_span` takes a half-width."""
         s = dataclasses.replace(self.settings, **changes)
         self.landscape_controls.show_settings(s)
         self._settings_changed(s)
+
+    def directions_scale(self) -> float | None:
+        """The own scale (span 1) of the directions the next landscape uses, when known: that
+        of the shown frame if it has the same run, kind and draw."""
+        f = self.frame
+        if f is None or self._info is None or f.run_gen != self._info.gen:
+            return None
+        if f.kind != self.settings.kind or f.epoch != self.epoch or not f.scale > 0:
+            return None
+        return float(f.scale)
+
+    def set_span(self, half_width: float) -> None:
+        """Draw the map from −half_width to +half_width in α and β (the Span box).
+
+        The worker's span is a multiple of the directions' own scale (1 for normalised random
+        directions; the path's extent, the Hessian width or ‖θ‖/‖δ‖ otherwise). Where that scale
+        is not known yet (directions not computed), the last one is assumed and the span is
+        corrected when the frame arrives."""
+        half_width = float(half_width)
+        if not (half_width > 0 and math.isfinite(half_width)):
+            return
+        scale = self.directions_scale()
+        if scale is None and self.frame is not None and self.frame.scale > 0:
+            scale = float(self.frame.scale)
+        self.span_target = half_width
+        self._span_tries = 0
+        self._settings_changed(dataclasses.replace(self.settings,
+                                                   span=half_width / (scale or 1.0)))
 
     def new_directions(self) -> None:
         self.epoch += 1
@@ -288,6 +322,8 @@ class LandscapeLab(Lab):
             self.settings = dataclasses.replace(self.settings, kind=frame.kind)
             self.landscape_controls.show_settings(self.settings)
             self._last_key = (self._info.gen, frame.step, self.settings, self.epoch)
+        self.landscape_controls.show_span(frame.span)  # the box shows what is drawn
+        retry = self._span_retry(frame)
         self.map.show_progress(None)
         self.map.message = ""
         self.map.set_frame(frame)
@@ -298,7 +334,22 @@ class LandscapeLab(Lab):
             self.readout.clear("Curvature readout is off (tick it in the Landscape controls).")
         elif frame.curvature_note:
             self.readout.clear(frame.curvature_note)
-        self._maybe_request()
+        self._maybe_request(force=retry)
+
+    def _span_retry(self, frame) -> bool:
+        """A typed span drawn with a guessed scale: set the multiple from the frame's scale
+        (the next request has it). True when a new request is due."""
+        target = self.span_target
+        if target is None:
+            return False
+        if math.isclose(frame.span, target, rel_tol=1e-6) or not frame.scale > 0 \
+                or self._span_tries >= SPAN_RETRIES:
+            self.span_target = None
+            return False
+        self._span_tries += 1
+        self.settings = dataclasses.replace(self.settings, span=target / frame.scale)
+        self.landscape_controls.show_settings(self.settings)
+        return True
 
     def _on_curvature(self, rid: int, report) -> None:
         if self._current(rid):

@@ -1,12 +1,16 @@
 """The landscape's own controls: directions, span, resolution, which loss, subset, colour scale.
 
 These are view settings, not part of the experiment config: changing them never rebuilds the
-network. `settings_changed` carries a complete LandscapeSettings.
+network. `settings_changed` carries a complete LandscapeSettings, except the span: the Span box
+shows the map's half-width in the α, β units of its axes and `span_changed` carries what the
+user chose there (the lab turns it into LandscapeSettings.span, a multiple of the directions'
+own scale, and shows the drawn half-width with `show_span`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -42,11 +46,20 @@ KIND_TIPS = (
     "Hessian: the eigenvectors of the largest and the lowest curvature; at a saddle the map "
     "curves up along α and down along β.\n"
     "Directions stay fixed so frames are comparable; press New directions to draw others.")
+SPAN_TIP = (
+    "Half-width of the map: α and β run from −span to +span, the numbers on the map's axes "
+    "(and in the note under it).\n"
+    "Filter- and layer-normalised random directions: 1 moves every row of the weights by its "
+    "own length (Li et al. 2018).\n"
+    "PCA, Hessian and unnormalised directions have a scale of their own (the path's extent, "
+    "the width where the loss rises by about its value, ‖θ‖/‖δ‖): choosing them keeps the "
+    "span's ratio to that scale, and this box then shows the half-width they are drawn with.")
 
 
 class LandscapeControls(QGroupBox):
     settings_changed = Signal(object)     # LandscapeSettings
     new_directions = Signal()
+    span_changed = Signal(float)          # half-width of the map in α, β (the axes' units)
     log_changed = Signal(bool)
     live_changed = Signal(bool)
 
@@ -66,13 +79,11 @@ class LandscapeControls(QGroupBox):
         self.new_button.setToolTip("Draw new random directions (or recompute the PCA or Hessian "
                                    "ones at the current weights)")
         self.new_button.clicked.connect(self.new_directions)
-        self.span = LogSlider(0.02, 20.0, per_decade=10)
-        self.span.setToolTip("Half-width of the map in α and β. Normalised random directions: 1 "
-                             "moves every row of the weights by its own length. PCA, Hessian and "
-                             "unnormalised directions: in units of their own scale (the path's "
-                             "extent, the width where the loss rises by about its value, "
-                             "‖θ‖/‖δ‖), shown under the map.")
-        self.span.valueChanged.connect(lambda v: self._set(span=float(v)))
+        self.span = LogSlider(0.001, 1000.0, per_decade=10)
+        self.span.setToolTip(SPAN_TIP)
+        self._good_span = float(self.settings.span)
+        self.span.setValue(self._good_span)
+        self.span.valueChanged.connect(self._span_chosen)
         self.resolution = QComboBox()
         for r in RESOLUTIONS:
             self.resolution.addItem(f"{r} × {r}", r)
@@ -111,7 +122,7 @@ class LandscapeControls(QGroupBox):
         kl.addWidget(self.kind)
         kl.addWidget(self.new_button)
         form.addRow(self._label("Directions", KIND_TIPS), kind_row)
-        form.addRow(self._label("Span ±", self.span.toolTip()), self.span)
+        form.addRow(self._label("Span ±", SPAN_TIP), self.span)
         form.addRow(self._label("Resolution", self.resolution.toolTip()), self.resolution)
         form.addRow(self._label("Map shows", self.split.toolTip()), self.split)
         form.addRow(self._label("Eval examples", self.subset.toolTip()), self.subset)
@@ -139,13 +150,24 @@ class LandscapeControls(QGroupBox):
             self.settings = new
             self.settings_changed.emit(new)
 
+    def _span_chosen(self, v: float) -> None:
+        if not (v > 0 and math.isfinite(v)):        # typed 0: not a map
+            self.span.setValue(self._good_span)
+            return
+        self._good_span = float(v)
+        self.span_changed.emit(float(v))
+
+    def show_span(self, half_width: float) -> None:
+        """Show the half-width the map is drawn with (no signal)."""
+        self._good_span = float(half_width)
+        self.span.setValue(float(half_width))
+
     def show_settings(self, s: LandscapeSettings) -> None:
-        """Show `s` in the widgets without emitting anything."""
+        """Show `s` in the widgets without emitting anything (the span box: `show_span`)."""
         self.settings = s
         with signals_blocked(self.kind), signals_blocked(self.resolution), \
                 signals_blocked(self.split), signals_blocked(self.curvature):
             self.kind.setCurrentIndex(max(self.kind.findData(s.kind), 0))
-            self.span.setValue(s.span)
             i = self.resolution.findData(s.resolution)
             if i < 0:
                 self.resolution.addItem(f"{s.resolution} × {s.resolution}", s.resolution)

@@ -4,10 +4,11 @@ for every run."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QGroupBox
 
-from tests.desktop_app.test_landscape_lab import open_lab, wait_frame
+from tests.desktop_app.test_landscape_lab import FAST, open_lab, wait_frame
 
 
 def test_landscape_box_keeps_the_margin_of_the_sections_below(make_window, qtbot):
@@ -65,3 +66,54 @@ def test_legend_lists_only_what_the_map_draws(make_window, qtbot):
     # A new run clears the map: an empty legend until the first landscape arrives.
     m.new_run(c.info, c.history)
     assert legend_labels(m) == []
+
+
+def type_span(lab, text: str) -> None:
+    box = lab.landscape_controls.span.edit
+    box.setText(text)
+    box.editingFinished.emit()
+
+
+def test_span_box_shows_the_half_width_the_map_is_drawn_with(make_window, qtbot):
+    from desktop_app.plots.clean import fmt
+
+    win = make_window()
+    assert win.load_preset("landscape_saddle_zero_init")
+    lab = win.labs["landscape"]
+    lab.set_settings(**FAST)
+    qtbot.waitUntil(lambda: win.controller.info.config.init.scheme == "zeros", timeout=15000)
+    win.controller.step(3)
+    f = wait_frame(qtbot, lab, lambda f: f.step == 3, timeout=20000)
+    # Hessian directions (zero init): their own scale is not 1, so the half-width drawn is not
+    # the worker's multiple; the box, the axes and the note all say the half-width.
+    assert f.kind == "hessian" and f.scale != pytest.approx(1.0, rel=0.01)
+    box = lab.landscape_controls.span
+    assert box.value() == pytest.approx(f.span)
+    assert box.edit.text() == f"{f.span:.3g}"
+    assert f.alphas[-1] == pytest.approx(f.span) and f.betas[0] == pytest.approx(-f.span)
+    lab.refresh(win.controller.history, force_range=True)
+    assert f"±{fmt(f.span)}" in lab.map.note.text()
+    x0, x1 = lab.map.plot.viewRange()[0]
+    assert x0 < -f.span < f.span < x1 < 1.2 * f.span
+    # A half-width typed in the box is the one drawn.
+    type_span(lab, "0.5")
+    g = wait_frame(qtbot, lab, lambda g: g.settings.span != f.settings.span)
+    assert g.span == pytest.approx(0.5) and g.alphas[-1] == pytest.approx(0.5)
+    assert box.value() == pytest.approx(0.5) and box.edit.text() == "0.5"
+    # Typed 0 is not a map: the box goes back to what is drawn, nothing is requested.
+    rid = lab.worker.latest
+    type_span(lab, "0")
+    assert box.value() == pytest.approx(0.5) and lab.worker.latest == rid
+
+
+def test_span_typed_before_the_directions_scale_is_known_is_reached(make_window, qtbot):
+    win, lab = open_lab(make_window, qtbot)
+    win.controller.step(4)
+    wait_frame(qtbot, lab, lambda f: f.step == 4)
+    # Unnormalised directions: scale ‖θ‖/‖δ‖, unknown until they are made.
+    lab.set_settings(kind="none")
+    type_span(lab, "0.03")
+    f = wait_frame(qtbot, lab, lambda f: f.kind == "none" and lab.span_target is None)
+    assert f.scale != pytest.approx(1.0, rel=0.01)
+    assert f.span == pytest.approx(0.03) and f.alphas[-1] == pytest.approx(0.03)
+    assert lab.landscape_controls.span.value() == pytest.approx(0.03)
