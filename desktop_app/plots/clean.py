@@ -5,9 +5,9 @@ PITFALLS: pyqtgraph survives NaN but Inf and subnormal ranges can crash or stall
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+
+from desktop_app.plots.numfmt import num
 
 BIG = 1e30
 TINY = 1e-30
@@ -53,9 +53,9 @@ def span(values, log: bool = False, pad: float = 0.05, min_span: float | None = 
 
 
 def fmt(x: float, digits: int = 3) -> str:
-    if x is None or not math.isfinite(x):
-        return "—"
-    return f"{x:.{digits}g}"
+    """`digits` significant digits for a caption: plain decimals from 0.001 to 9999, else
+    "1.23 × 10⁻⁵" (never "1.23e-05"); "—" when not finite. See numfmt.num."""
+    return num(x, digits)
 
 
 def finite_xy(x, y) -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from desktop_app.plots.clean import log10_safe
+from desktop_app.plots.numfmt import log_range_text
 from desktop_app.plots.step_heatmap import WINDOW, StepHeatmapPanel
 
 
@@ -26,8 +27,8 @@ class GradHeatmapPlot(StepHeatmapPanel):
             return
         zero = np.asarray(mat) == 0             # dead layers: no gradient at all, not "small"
         lo, hi = self.show_image(log10_safe(mat), steps, rerange, blank=zero)  # x step, y layer
-        note = (f"Colours scaled to the last {len(steps)} probed steps "
-                f"(10^{lo:.1f} to 10^{hi:.1f}).")
+        note = (f"Colours scaled to the last {len(steps)} probed steps: "
+                f"{log_range_text(lo, hi)}.")
         if zero.any():
             note += " Blank cells: exactly zero gradient (no signal reaches that layer)."
         self.set_note(note)

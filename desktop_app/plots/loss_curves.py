@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from desktop_app.plots.base import Band, legend, paint_swatch, swatch
 from desktop_app.plots.clean import finite, finite_xy, fmt, positive
 from desktop_app.plots.loss_accuracy import LossAccuracyPanel
+from desktop_app.plots.numfmt import diff
 from desktop_app.theme import TEST_COLOR
 
 
@@ -69,7 +70,7 @@ class LossCurvesPlot(LossAccuracyPanel):
         if both.any():
             i = np.flatnonzero(both)[-1]
             text = (f"Step {int(steps[i])}: train loss {fmt(tl[i])} (whole set), test "
-                    f"{fmt(vl[i])}, gap {fmt(vl[i] - tl[i], 2)}")
+                    f"{fmt(vl[i])}, gap {diff(tl[i], vl[i])}")
             if not self.regression and np.isfinite(ta[i]):
                 text += f"; accuracy train {ta[i]:.1f}%, test {va[i]:.1f}%"
             self.set_note(text + ".")

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 
 from desktop_app.plots.base import PlotPanel, new_plot, set_range
 from desktop_app.plots.clean import finite_xy, fmt, positive, span
+from desktop_app.plots.numfmt import num, sci, sub
 from desktop_app.plots.rnn_key import KeyRow, caption
 from desktop_app.theme import OKABE_ITO
 
@@ -25,9 +26,10 @@ PREDICTION = OKABE_ITO[1]
 
 
 def ratio_text(r: float) -> str:
+    """A gradient ratio: 0.0123 → '0.0123', 1e-5 → '1.0 × 10⁻⁵' (plain from 0.01 to 999)."""
     if not (r > 0 and math.isfinite(r)):
         return "—"
-    return f"10^{math.log10(r):.1f}" if (r < 1e-2 or r > 1e3) else f"{r:.3g}"
+    return num(r, 3, plain=(1e-2, 1e3)) if 1e-2 <= r < 1e3 else sci(r, 2)
 
 
 class RnnGradTimePlot(PlotPanel):
@@ -180,7 +182,7 @@ class RnnGradTimePlot(PlotPanel):
         a = T - max(self.loss_steps, 1)          # last step before the loss reads h_t directly
         ratio = g[0] / g[a] if a >= 0 and g[a] > 0 else math.nan
         self.ratio = ratio
-        short = [f"Step {step}: ‖∂L/∂h₁‖/‖∂L/∂h_{a + 1}‖ = {ratio_text(ratio)}"]
+        short = [f"Step {step}: ‖∂L/∂h₁‖/‖∂L/∂h{sub(a + 1)}‖ = {ratio_text(ratio)}"]
         detail = [f"Step {step}: the first input gets {ratio_text(ratio)} of the gradient at "
                   f"t = {a + 1}, the last step before the loss reads h_t."]
         if a >= 1 and g[0] > 0 and g[a] > 0 and math.isfinite(ratio):
