@@ -1,5 +1,14 @@
-"""A log axis that labels only ticks at 1, 2 and 5 × 10ⁿ (the others keep their tick marks),
-so labels never pile up in small plots or in presentation mode."""
+"""A log axis whose labels all share one format, and never pile up.
+
+pyqtgraph writes 0.0001 and 10⁻⁵ on the same axis (it switches at 10⁻⁴ and at 10). Here the
+format is chosen once per axis from its range:
+- more than three decades: powers of ten only (10⁻⁵, 10⁻⁴, …, 10⁰, 10¹), one label per decade
+  at most (ticks at 2× and 5× keep their marks without text);
+- a narrow range within 0.001 … 10 000: plain decimals (0.2, 0.5, 1, 2);
+- a narrow range of tiny or huge values: 2×10⁻⁵, 5×10⁻⁵, 10⁻⁴.
+Only ticks at 1, 2 and 5 × 10ⁿ get labels (all of 1…9 × 10ⁿ if that leaves fewer than two),
+and each tick is drawn once (pyqtgraph repeats the decades in its minor level: bold labels).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +16,71 @@ import math
 
 import pyqtgraph as pg
 
-KEEP = (1.0, 2.0, 5.0)
+from desktop_app.plots.numfmt import sup
+
+KEEP = (1, 2, 5)
+WIDE_DECADES = 3.0          # a wider range is labelled in powers of ten only
+PLAIN = (1e-3, 1e4)         # values a narrow range writes as plain decimals
+
+
+def _ticks_in(lo: float, hi: float, mantissas) -> list[tuple[int, int]]:
+    """(m, n) with m × 10ⁿ inside [10^lo, 10^hi] (lo, hi in decades)."""
+    out = []
+    for n in range(math.floor(lo) - 1, math.ceil(hi) + 1):
+        for m in mantissas:
+            v = math.log10(m) + n
+            if lo - 1e-9 <= v <= hi + 1e-9:
+                out.append((m, n))
+    return out
+
+
+def label_format(lo: float, hi: float) -> tuple[str, tuple[int, ...]]:
+    """For an axis showing 10^lo … 10^hi: ('pow' | 'plain', the mantissas that get labels)."""
+    if hi - lo > WIDE_DECADES:
+        return "pow", (1,)
+    keep = KEEP if len(_ticks_in(lo, hi, KEEP)) >= 2 else tuple(range(1, 10))
+    shown = _ticks_in(lo, hi, keep)
+    plain = all(PLAIN[0] <= m * 10.0 ** n < PLAIN[1] for m, n in shown)
+    return ("plain" if plain else "pow"), keep
+
+
+def tick_label(m: int, n: int, style: str) -> str:
+    """m × 10ⁿ as 'plain' (0.002, 50) or 'pow' (2×10⁻³, 10¹) text."""
+    if style == "plain":
+        return f"{m * 10 ** n:d}" if n >= 0 else f"{m * 10.0 ** n:.{-n}f}"
+    return ("" if m == 1 else f"{m}×") + "10" + sup(n)
+
+
+def log_tick_strings(values, lo: float, hi: float) -> list[str]:
+    """Labels for ticks at 10^v (v in `values`) on an axis showing 10^lo … 10^hi."""
+    style, keep = label_format(lo, hi)
+    out = []
+    for v in values:
+        n = math.floor(v + 1e-9)
+        mant = 10.0 ** (v - n)
+        m = round(mant)
+        out.append(tick_label(m, n, style) if m in keep and abs(mant - m) < 1e-6 * m else "")
+    return out
+
+
+def unique_levels(levels) -> list:
+    """Drop from each tick level the values an earlier level already has: pyqtgraph's minor
+    level repeats every decade of the major one, and the label drawn twice looks bold."""
+    seen: set[float] = set()
+    out = []
+    for spacing, values in levels:
+        keep = [v for v in values if round(float(v), 6) not in seen]
+        seen.update(round(float(v), 6) for v in values)
+        out.append((spacing, keep))
+    return out
 
 
 class LogAxis(pg.AxisItem):
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803 (pyqtgraph's)
+        return unique_levels(super().logTickValues(minVal, maxVal, size, stdTicks))
+
     def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
-        strings = super().logTickStrings(values, scale, spacing)
-        out = []
-        for v, s in zip(values, strings, strict=True):
-            mant = 10 ** (v - math.floor(v + 1e-9))
-            out.append(s if any(abs(mant - k) < 1e-6 * k for k in KEEP) else "")
-        return out
+        lo, hi = sorted(float(r) for r in self.range)   # in decades (the view is in log10)
+        if scale != 1 or not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 600:
+            return super().logTickStrings(values, scale, spacing)
+        return log_tick_strings(values, lo, hi)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+from desktop_app.plots.numfmt import PLAIN, sci, sup
 
 
 def to_symlog(y, c: float) -> np.ndarray:
@@ -52,7 +52,7 @@ class SymLogAxis(pg.AxisItem):
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
         if self.unit is None or any(not math.isfinite(t) or abs(t) > 300 for t in values):
-            return super().tickStrings(values, scale, spacing)
+            return linear_tick_strings(values, scale, spacing)
         out = []
         for t in values:
             if abs(t) < 1e-12:
@@ -60,5 +60,22 @@ class SymLogAxis(pg.AxisItem):
                 continue
             y = self.unit * (10 ** abs(t) - 1)
             k = round(math.log10(y))
-            out.append(("−" if t < 0 else "") + "10" + str(k).translate(SUPERSCRIPT))
+            out.append(("−" if t < 0 else "") + "10" + sup(k))
         return out
+
+
+def linear_tick_strings(values, scale: float, spacing: float) -> list[str]:
+    """Linear ticks in one format: plain decimals (0, 0.0005, 0.0010, 0.0015) when the largest
+    lies in 0.001 … 9999, else all as m×10ᵏ (5×10⁻⁵, 1×10⁻⁴; 1.5×10⁴) — pyqtgraph's %g
+    writes 5e-05 next to 0.0001."""
+    vals = [v * scale for v in values]
+    step = abs(spacing * scale)
+    top = max((abs(v) for v in vals if math.isfinite(v)), default=0.0)
+    if not (math.isfinite(step) and step > 0) or top == 0:
+        return [f"{v:g}" for v in vals]
+    if PLAIN[0] <= top < PLAIN[1]:
+        places = next(p for p in range(13) if abs(round(step, p) - step) <= 1e-9 * step or p == 12)
+        return ["0" if abs(v) < 1e-9 * step else f"{v:.{places}f}" for v in vals]
+    digits = max(1, math.floor(math.log10(top)) - math.floor(math.log10(step) + 1e-9) + 1)
+    return ["0" if abs(v) < 1e-9 * step else sci(v, digits, trim=True).replace(" × ", "×")
+            for v in vals]
