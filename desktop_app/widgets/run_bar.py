@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
 
@@ -12,6 +14,22 @@ def speed_text(sps: float) -> str:
     if sps <= 0:
         return "full speed"
     return f"{sps:g} step/s" if sps == 1 else f"{sps:g} steps/s"
+
+
+def rate_texts(running: bool, steps_per_s: float, ms_per_step: float,
+               steps: int) -> tuple[str, str]:
+    """The status bar's speed pair (rate, time per step) so the two never disagree.
+
+    Running: "123.4 steps/s" (or "measuring…" for its first two seconds) and the step time.
+    Not running: "paused" after some steps ("ready" before any), and the last measured step
+    time: how long a step took, still true while nothing trains, where "— steps/s" beside
+    "2.7 ms/step" read as a contradiction."""
+    ms = "— ms/step" if not math.isfinite(ms_per_step) else f"{ms_per_step:.1f} ms/step"
+    if not running:
+        return ("paused" if steps > 0 else "ready"), ms
+    if not math.isfinite(steps_per_s):
+        return "measuring…", ms
+    return f"{steps_per_s:.1f} steps/s", ms
 
 
 class SpeedControl(QWidget):
