@@ -6,7 +6,6 @@ Records from the training thread are appended to the History as they arrive; one
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer
@@ -25,6 +24,7 @@ from desktop_app.session_actions import SessionActions
 from desktop_app.settings import Preferences
 from desktop_app.state import ExperimentState
 from desktop_app.theme import Theme, apply_qt_theme, presentation_scale
+from desktop_app.widgets.run_bar import rate_texts
 from desktop_app.workers.run_controller import RunController
 
 FRAME_MS = 25     # 40 Hz ticks: each of the ~30 batches/s is drawn on the next tick (~25 ms)
@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
     def _build_status(self) -> None:
         sb = self.statusBar()
         self.lbl_step = QLabel("step 0")
-        self.lbl_rate = QLabel("— steps/s")
+        self.lbl_rate = QLabel("ready")
         self.lbl_ms = QLabel("— ms/step")
         self.lbl_device = QLabel("device: starting…")
         self.lbl_step.setToolTip("Optimizer steps taken in this run")
@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
 
     def _running_changed(self, on: bool) -> None:
         self.act_play.setText("⏸ Pause" if on else "▶ Play")
+        self._update_status()
 
     def _diverged(self, div) -> None:
         for lab in self.labs.values():
@@ -214,10 +215,9 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         c = self.controller
         self.lbl_step.setText(f"step {c.step_count}")
-        rate = c.steps_per_second()
-        self.lbl_rate.setText("— steps/s" if math.isnan(rate) else f"{rate:.1f} steps/s")
-        ms = c.ms_per_step
-        self.lbl_ms.setText("— ms/step" if math.isnan(ms) else f"{ms:.1f} ms/step")
+        rate, ms = rate_texts(c.running, c.steps_per_second(), c.ms_per_step, c.step_count)
+        self.lbl_rate.setText(rate)
+        self.lbl_ms.setText(ms)
 
     # ---- view ------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:

@@ -17,7 +17,7 @@ from desktop_app.plots.base import (
     new_plot,
     set_range,
 )
-from desktop_app.plots.clean import finite, finite_xy, span
+from desktop_app.plots.clean import finite, finite_xy, fmt, span
 from desktop_app.plots.symlog import SymLogAxis, to_symlog
 from desktop_app.theme import OKABE_ITO
 
@@ -147,7 +147,7 @@ class ActivationsPlot(PlotPanel):
                 "0.03–0.97; dead counts units that output 0 for every example of the batch.")
         if self.symlog is not None:
             note += (" The values span many decades: the axis is logarithmic on both sides of 0 "
-                     "(linear within ±" + f"{self.symlog:.2g}).")
+                     "(linear within ±" + f"{fmt(self.symlog, 2)}).")
         self.set_note(note)
         self._table_fn = lambda: (["layer", "p1", "p10", "p25", "p50", "p75", "p90", "p99",
                         "pct_saturated", "pct_dead"],

@@ -103,6 +103,8 @@ class PlotPanel(QFrame):
         self._table_fn = None       # () -> (header, rows), computed only when exported
         self.div_step: int | None = None   # step where the run diverged (mark_divergence)
         self.div_lines: list = []   # (plot, line): the markers of place_divergence_lines
+        self.growth = None          # a GrowthWatch for panels with a step axis (watch_growth)
+        self._final = False         # this draw is a forced re-range (a final picture)
         self.setFrameShape(QFrame.StyledPanel)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         lay = QVBoxLayout(self)
@@ -146,6 +148,8 @@ class PlotPanel(QFrame):
     def new_run(self, info, history) -> None:
         """A new network: clear and prepare (layer count, dataset, …)."""
         self.dirty = True
+        if self.growth is not None:
+            self.growth.reset()
         self.div_step = None
 
     def empty_note(self, waiting: str = "Waiting for the first measurement…") -> str:
@@ -165,6 +169,8 @@ class PlotPanel(QFrame):
     def records_added(self, history, records) -> None:
         """New records arrived (do not draw here; the frame timer calls `refresh`)."""
         self.dirty = True
+        if self.growth is not None:
+            self.growth.arrived()
 
     def mark_divergence(self, step: int | None) -> None:
         """The run diverged at `step` (None: it has not). Panels with a marker at that step
@@ -205,6 +211,14 @@ class PlotPanel(QFrame):
         """Redraw if something changed and the panel is visible; True if it drew."""
         if not self.dirty or not self.isVisible():
             return False
+        self._final = force_range
+        try:
+            self._refresh(history, force_range)
+        finally:
+            self._final = False
+        return True
+
+    def _refresh(self, history, force_range: bool) -> None:
         now = time.monotonic()
         rerange = force_range or now - self._ranged_at >= RANGE_INTERVAL
         if rerange:
@@ -215,7 +229,21 @@ class PlotPanel(QFrame):
                 place_legend(plot)
         self.dirty = False
         self.view.viewport().repaint()   # paint now, inside the frame (see MainWindow.frame)
-        return True
+
+    def watch_growth(self) -> None:
+        """Give this panel's training-step axis room to grow only while records arrive
+        (see step_axis); then draw with `fit_steps`."""
+        from desktop_app.plots.step_axis import GrowthWatch
+
+        self.growth = GrowthWatch(self, on_settled=self.invalidate)
+
+    def fit_steps(self, plot: pg.PlotItem, lo: float, hi: float) -> None:
+        """Show steps lo … hi on `plot`'s x axis: with room to the right while the run grows,
+        ending at hi once it stops (paused, finished) or for a final picture."""
+        from desktop_app.plots.step_axis import fit_steps
+
+        growing = self.growth is not None and self.growth.growing and not self._final
+        fit_steps(plot, lo, hi, growing)
 
     def title_box(self, items: list[tuple[str, str]], tip: str) -> TitleCombo:
         """Make the title a choice of what the panel shows: `items` are (title, data)."""

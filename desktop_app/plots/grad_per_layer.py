@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from desktop_app.plots.base import ModePanel, layer_ticks, legend, new_plot, set_range
-from desktop_app.plots.clean import finite_xy, positive, span
+from desktop_app.plots.clean import finite_xy, fmt, positive, span
 from desktop_app.theme import OKABE_ITO, series_colors
 
 MODES = {
@@ -55,6 +55,7 @@ class GradPerLayerPlot(ModePanel):
         self.lines: list[pg.PlotDataItem] = []
         self.layer_names: list[str] = []
         self.meanfield_applies = True
+        self.watch_growth()
         self._style()
         self._mode_changed()
 
@@ -166,7 +167,7 @@ class GradPerLayerPlot(ModePanel):
                 with np.errstate(invalid="ignore", divide="ignore"):
                     off = np.nanmax(np.abs(np.log10(y / mf)), initial=0.0)
                 if step > int(steps[0]) and np.isfinite(off) and off > 1:
-                    notes.append(f"Measured and predicted differ by up to {10 ** off:.0f}×: "
+                    notes.append(f"Measured and predicted differ by up to {fmt(10 ** off, 2)}×: "
                                  "mean-field theory describes random weights, and training has "
                                  "given these structure.")
             else:
@@ -213,5 +214,5 @@ class GradPerLayerPlot(ModePanel):
             if yr:
                 set_range(self.plot, y=yr)
             s0, s1 = float(steps[0]), max(float(steps[-1]), float(steps[0]) + 10)
-            set_range(self.plot, x=(s0, s1), grow_x=1.25)
+            self.fit_steps(self.plot, s0, s1)
 

@@ -14,7 +14,6 @@ import pyqtgraph as pg
 
 from desktop_app.plots.base import PlotPanel, new_plot, set_range
 from desktop_app.plots.clean import span
-from desktop_app.plots.step_axis import GrowthWatch, fit_steps
 from desktop_app.theme import TEST_COLOR, TRAIN_COLOR
 
 
@@ -36,24 +35,7 @@ class LossAccuracyPanel(PlotPanel):
         self.test = self.top.plot([], [])
         self.train_acc = self.bottom.plot([], [])
         self.test_acc = self.bottom.plot([], [])
-        # Room to the right for the next steps only while they arrive (see fit_x).
-        self.growth = GrowthWatch(self, on_settled=self.invalidate)
-        self._final = False          # this draw is a forced re-range (a final picture)
-
-    def new_run(self, info, history):
-        super().new_run(info, history)
-        self.growth.reset()
-
-    def records_added(self, history, records):
-        super().records_added(history, records)
-        self.growth.arrived()
-
-    def refresh(self, history, force_range: bool = False) -> bool:
-        self._final = force_range
-        try:
-            return super().refresh(history, force_range)
-        finally:
-            self._final = False
+        self.watch_growth()          # room to the right for the next steps only while they arrive
 
     def plot_items(self):
         return [self.top, self.bottom]
@@ -81,7 +63,7 @@ class LossAccuracyPanel(PlotPanel):
         """Show the steps so far (at least 10): while records arrive, with room on the right
         for the next ones (re-ranged only every few hundred steps); once they stop (paused,
         finished; a forced re-range, the screenshot's final picture), ending at the last."""
-        fit_steps(self.top, 0.0, max(last_step, 10.0), self.growth.growing and not self._final)
+        self.fit_steps(self.top, 0.0, max(last_step, 10.0))
 
     def fit_y(self, losses: list) -> None:
         """Fit the loss axis to the arrays `losses` (log scale) and show 0–100 % accuracy."""

@@ -51,6 +51,7 @@ class RnnGatePlot(PlotPanel):
             self.top.addItem(line)
         self.bottom = new_plot(self.view, 1, 0)
         self.bottom.setLabel("bottom", "training step")
+        self.watch_growth()
         self.view.ci.layout.setRowStretchFactor(0, 3)
         self.view.ci.layout.setRowStretchFactor(1, 2)
         self.mean = self.bottom.plot([], [])
@@ -222,7 +223,7 @@ class RnnGatePlot(PlotPanel):
                                   np.column_stack([steps, mean_t, mat]).tolist() if len(mat) else [])
         if rerange and len(steps):
             s0, s1 = float(steps[0]), max(float(steps[-1]), float(steps[0]) + 10)
-            set_range(self.bottom, x=(s0 - 0.02 * (s1 - s0), s1), grow_x=1.25)
+            self.fit_steps(self.bottom, s0 - 0.02 * (s1 - s0), s1)
             set_range(self.bottom, y=(0.0, 1.02), sticky=False)
 
     def _draw_gain(self, rerange):
@@ -257,7 +258,7 @@ class RnnGatePlot(PlotPanel):
             set_range(self.top, x=(1.5, len(j) + 1.5), sticky=False)
             if len(log):
                 s0, s1 = float(log[0, 0]), max(float(log[-1, 0]), float(log[0, 0]) + 10)
-                set_range(self.bottom, x=(s0 - 0.02 * (s1 - s0), s1), grow_x=1.25)
+                self.fit_steps(self.bottom, s0 - 0.02 * (s1 - s0), s1)
                 yb = span(np.concatenate([log[:, 1:].ravel(), [1.0]]), pad=0.1)
                 if yb:
                     set_range(self.bottom, y=(min(0.0, yb[0]), yb[1]))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from desktop_app.plots.base import ModePanel, style_colorbar
+from desktop_app.plots.numfmt import log_range_text
 from desktop_app.plots.step_heatmap import WINDOW, StepHeatmapPanel
 
 LABELS = {"abs": "log10 ‖∂L/∂hₜ‖", "rel": "log10 of ‖∂L/∂hₜ‖ / ‖∂L/∂h_T‖"}
@@ -53,8 +54,8 @@ class RnnGradHeatmapPlot(ModePanel, StepHeatmapPanel):
             a = T - max(self.loss_steps, 1)
             img = img - img[:, a:a + 1]
         lo, hi = self.show_image(img, steps, rerange)   # NaN (diverged) at the bottom colour
-        self.set_note(f"Last {len(steps)} probed steps; 10^{lo:.1f} (dark) to 10^{hi:.1f} "
-                      "(bright); bottom rows: early inputs.")
+        self.set_note(f"Last {len(steps)} probed steps; {log_range_text(lo, hi)}; "
+                      "bottom rows: early inputs.")
         field = "log10_grad_t" if self.mode == "abs" else "log10_rel_grad_t"
         self._table_fn = lambda: (["step"] + [f"{field}_{i + 1}" for i in range(T)],
                                   np.column_stack([steps, img]).tolist())
