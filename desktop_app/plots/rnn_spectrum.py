@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from desktop_app.plots.base import PlotPanel, new_plot, option_box
+from desktop_app.plots.base import PlotPanel, new_plot
 from desktop_app.plots.clean import finite, finite_xy, fmt
 from desktop_app.plots.rnn_key import KeyRow, caption
 from desktop_app.theme import OKABE_ITO
@@ -34,12 +34,11 @@ class RnnSpectrumPlot(PlotPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.show_box = option_box([("λ and σ", "both"), ("λ only", "eig")],
-                                   "Show the singular values of W_hh beside its eigenvalues: "
-                                   "σ_max = ‖W‖₂ bounds one step's gain, ρ = max|λ| the gain "
-                                   "over many steps")
+        self.show_box = self.title_box(
+            [("W_hh: eigenvalues λ, singular values σ", "both"), ("Eigenvalues λ of W_hh", "eig")],
+            "Show the singular values of W_hh beside its eigenvalues: σ_max = ‖W‖₂ bounds one "
+            "step's gain, ρ = max|λ| the gain over many steps")
         self.show_box.currentIndexChanged.connect(self._layout_changed)
-        self.tools.insertWidget(1, self.show_box)
         self.key_row = KeyRow(self)
         self.inner = self.view.addLayout(row=0, col=0)
         self.plane = new_plot(self.inner, 0, 0)
