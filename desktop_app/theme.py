@@ -81,6 +81,14 @@ class Theme:
         return "#E69F00"
 
 
+def blend(color: str, bg: str, alpha: float) -> str:
+    """The opaque colour of `color` drawn with `alpha` over `bg` (#rrggbb), for a key's glyph
+    that must match a translucent curve or area."""
+    c = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(bg[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(y + (x - y) * alpha):02x}" for x, y in zip(c, b, strict=True))
+
+
 def presentation_scale(width: int, height: int) -> float:
     """The scale of presentation-mode sizes for a window of width × height (logical pixels).
 

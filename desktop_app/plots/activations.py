@@ -18,6 +18,7 @@ from desktop_app.plots.base import (
     set_range,
 )
 from desktop_app.plots.clean import finite, finite_xy, fmt, span
+from desktop_app.plots.rnn_key import KeyRow
 from desktop_app.plots.symlog import SymLogAxis, to_symlog
 from desktop_app.theme import OKABE_ITO
 
@@ -27,16 +28,6 @@ BANDS = ((0, 6, 50), (1, 5, 80), (2, 4, 120))
 
 # Layers whose largest values differ by more than this get the signed log axis.
 SYMLOG_SPAN = 1e3
-
-BAND_NAMES = ("1–99", "10–90", "25–75")
-
-
-def top_key(colors: list[str], ink: str) -> str:
-    """The key of the bands above the plot: a legend inside covered the bands it explained."""
-    bands = " &nbsp; ".join(f"<span style='color:{c}'>■</span> {n}"
-                            for c, n in zip(colors, BAND_NAMES, strict=True))
-    return f"{bands}th pct &nbsp; <span style='color:{ink}'>━</span> median"
-
 
 BOTTOM_KEY = (f"<span style='color:{OKABE_ITO[1]}'>▲ % saturated</span> &nbsp; "
               f"<span style='color:{OKABE_ITO[3]}'>■ % dead</span> &nbsp; per layer")
@@ -53,20 +44,20 @@ class ActivationsPlot(PlotPanel):
             "Distribution over the batch and units of each layer: the output of the "
             "activation φ, or its input (the pre-activation z)")
         self.which.currentIndexChanged.connect(self._which_changed)
-        self.top_key = self.view.addLabel("", row=0, col=0)
-        self.top = new_plot(self.view, 1, 0, grid=False,
+        self.top_key = KeyRow(self)     # above the plot: a legend inside covered the bands
+        self.top = new_plot(self.view, 0, 0, grid=False,
                             axisItems={"left": SymLogAxis("left")})
         self.symlog: float | None = None    # the unit c of the signed log axis, when on
-        self.key_label = self.view.addLabel(BOTTOM_KEY, row=2, col=0)
-        self.bottom = new_plot(self.view, 3, 0, grid=False)
+        self.key_label = self.view.addLabel(BOTTOM_KEY, row=1, col=0)
+        self.bottom = new_plot(self.view, 2, 0, grid=False)
         self.bottom.setXLink(self.top)
-        self.view.ci.layout.setRowStretchFactor(1, 3)
-        self.view.ci.layout.setRowStretchFactor(3, 2)
+        self.view.ci.layout.setRowStretchFactor(0, 3)
+        self.view.ci.layout.setRowStretchFactor(2, 2)
         self.top.setLabel("left", "φ(z)")
         self.bottom.setLabel("left", "% of units")
         self.bottom.setLabel("bottom", "hidden layer l (input → output)")
         self.fills = []
-        for _ in BAND_NAMES:
+        for _ in BANDS:
             fill = Band()
             self.top.addItem(fill)
             self.fills.append(fill)
@@ -101,7 +92,9 @@ class ActivationsPlot(PlotPanel):
             mix = [round(b * (1 - shown) + f * shown) for b, f in
                    zip(bg.getRgb()[:3], color.getRgb()[:3], strict=True)]
             swatches.append(pg.mkColor(*mix).name())
-        self.top_key.setText(top_key(swatches, t.ink), size=f"{t.tick_pt:g}pt", color=t.fg)
+        names = ("1–99th", "10–90th", "25–75th percentile")
+        self.top_key.set([(c, "square", n) for c, n in zip(swatches, names, strict=True)]
+                         + [(t.ink, "solid", "median")], t)
         self.median.setPen(pg.mkPen(t.ink, width=t.pen_width))
         for item, color, sym in ((self.saturated, OKABE_ITO[1], "t"), (self.dead, OKABE_ITO[3], "s")):
             item.setPen(pg.mkPen(color, width=t.pen_width))

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QElidingLabel
 
+from desktop_app.plots.icons import corners_icon
 from desktop_app.plots.legend_place import place_legend
 from desktop_app.plots.title_combo import TitleCombo
 from desktop_app.theme import Theme, style_plot_item
@@ -273,8 +274,8 @@ class PlotPanel(QFrame):
 
     def set_enlarged(self, on: bool) -> None:
         """Show whether this panel fills the plots area (the button then restores the grid)."""
-        icon = QStyle.SP_TitleBarNormalButton if on else QStyle.SP_TitleBarMaxButton
-        self.enlarge_button.setIcon(self.style().standardIcon(icon))
+        self.enlarged = on
+        self.enlarge_button.setIcon(corners_icon(self.theme.fg, inward=on))
         self.enlarge_button.setToolTip(
             "Back to all plots (Esc, or double-click the title)" if on else
             "Enlarge this plot to the whole plots area (or double-click its title)")
@@ -292,6 +293,7 @@ class PlotPanel(QFrame):
         self.theme = theme
         self.view.setBackground(theme.bg)
         self._style_title()
+        self.set_enlarged(self.enlarged)
         self.note.setStyleSheet(f"color: {theme.muted};")
         for p in self.plot_items():
             style_plot_item(p, theme)

@@ -9,8 +9,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from desktop_app.plots.base import PlotPanel, legend, new_plot, set_range, style_colorbar, swatch
+from desktop_app.plots.base import PlotPanel, new_plot, set_range, style_colorbar
 from desktop_app.plots.clean import finite, span
+from desktop_app.plots.rnn_key import KeyRow
 from desktop_app.theme import BOUNDARY_CMAP, CLASS_COLORS, OKABE_ITO
 
 
@@ -34,7 +35,7 @@ class DecisionBoundaryPlot(PlotPanel):
         self.curve = self.plot.plot([], [])
         for item in (self.train_pts, self.test_pts):
             self.plot.addItem(item)
-        self.leg = legend(self.plot, theme, columns=3)
+        self.key_row = KeyRow(self)     # above the plot: the points fill the whole plane
         self.bar_label = "P(class 1)"
         self.dataset = None
         self.result = None
@@ -77,15 +78,17 @@ class DecisionBoundaryPlot(PlotPanel):
 
     def _legend(self) -> None:
         """Neutral markers: the points' colours show their class, the shape their split."""
-        self.leg.clear()
         t = self.theme
         if self.kind == "1d":
-            self.leg.addItem(swatch(OKABE_ITO[0], "train", "o"), "train")
-            self.leg.addItem(swatch(OKABE_ITO[3], "test", "x"), "test")
-            self.leg.addItem(self.curve, "model output")
+            entries = [(OKABE_ITO[0], "point", "train"), (OKABE_ITO[3], "×", "test"),
+                       (OKABE_ITO[1], "solid", "model output")]
         elif self.kind == "2d":
-            self.leg.addItem(swatch(t.muted, "train", "o", pg.mkPen(t.fg)), "train")
-            self.leg.addItem(swatch(t.muted, "test", "x"), "test")
+            entries = [(t.fg, "point", "train"), (t.fg, "×", "test"),
+                       (t.muted, "", "colour: class")]
+        else:
+            entries = []
+        self.key_row.set(entries, t)
+        self.key_row.label.setVisible(bool(entries))
 
     def _set_points(self) -> None:
         ds, t = self.dataset, self.theme

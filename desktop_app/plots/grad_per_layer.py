@@ -11,8 +11,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from desktop_app.plots.base import ModePanel, layer_ticks, legend, new_plot, set_range
+from desktop_app.plots.base import ModePanel, layer_ticks, new_plot, set_range
 from desktop_app.plots.clean import finite_xy, fmt, positive, span
+from desktop_app.plots.rnn_key import KeyRow
 from desktop_app.theme import OKABE_ITO, series_colors
 
 MODES = {
@@ -44,7 +45,7 @@ class GradPerLayerPlot(ModePanel):
             "Update ratio: how much a step changes Wₗ relative to its size (≈1e-3 is healthy).\n"
             "Over steps: ‖∂L/∂hₗ‖ of a few layers through training.")
         self.plot = new_plot(self.view, log_y=True)
-        self.legend = legend(self.plot, theme)
+        self.key_row = KeyRow(self)     # above the plot: a legend inside covered the curves
         self.initial = self.plot.plot([], [], name="at initialization")
         self.meanfield = self.plot.plot([], [], name="mean-field prediction")
         self.measured = self.plot.plot([], [], name="measured")
@@ -80,6 +81,7 @@ class GradPerLayerPlot(ModePanel):
         for line, color in zip(self.lines, series_colors(len(self.lines), t.dark), strict=True):
             line.setPen(pg.mkPen(color, width=1))
         self.ref.label.setColor(OKABE_ITO[2])
+        self._key()
 
     def _mode_changed(self) -> None:
         mode = self.mode
@@ -96,17 +98,22 @@ class GradPerLayerPlot(ModePanel):
             item.setVisible(mode != "over_time")
         for line in self.lines:
             line.setVisible(mode == "over_time")
-        self.legend.clear()
-        if mode == "over_time":
-            for line in self.lines:
-                self.legend.addItem(line, self.layer_names[line.layer])
-        else:
-            self.legend.addItem(self.initial, "at the start")
-            if mode == "grad_h" and self.meanfield_applies:
-                self.legend.addItem(self.meanfield, "mean-field prediction")
-            self.legend.addItem(self.measured, "now (measured)")
+        self._key()
         self._restyle_axes()
         self.invalidate()
+
+    def _key(self) -> None:
+        t = self.theme
+        if self.mode == "over_time":
+            colors = series_colors(len(self.lines), t.dark)
+            entries = [(c, "solid", self.layer_names[line.layer])
+                       for c, line in zip(colors, self.lines, strict=True)]
+        else:
+            entries = [(t.muted, "dot", "at the start")]
+            if self.mode == "grad_h" and self.meanfield_applies:
+                entries.append((OKABE_ITO[1], "dash", "mean-field prediction"))
+            entries.append((OKABE_ITO[0], "line_point", "now (measured)"))
+        self.key_row.set(entries, t)
 
     def _restyle_axes(self) -> None:
         from desktop_app.theme import style_plot_item

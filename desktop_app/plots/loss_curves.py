@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from desktop_app.plots.base import Band, legend, paint_swatch, swatch
+from desktop_app.plots.base import Band
 from desktop_app.plots.clean import finite, finite_xy, fmt, positive
 from desktop_app.plots.loss_accuracy import LossAccuracyPanel
 from desktop_app.plots.numfmt import diff
-from desktop_app.theme import TEST_COLOR
+from desktop_app.plots.rnn_key import KeyRow
+from desktop_app.theme import TEST_COLOR, TRAIN_COLOR, blend
 
 
 class LossCurvesPlot(LossAccuracyPanel):
@@ -18,15 +19,12 @@ class LossCurvesPlot(LossAccuracyPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.top_legend = legend(self.top, theme, columns=2)
-        for item, name in ((self.batch, "batch"), (self.train, "train"), (self.test, "test")):
-            self.top_legend.addItem(item, name)
+        # The key sits above the plots (a legend inside covered the curves it explained); the
+        # accuracy curves have the same colours: no second key.
+        self.key_row = KeyRow(self)
         self.gap = Band()        # in log10 units: the top plot has a log y axis
         self.gap.setZValue(-10)
         self.top.addItem(self.gap)
-        self.gap_swatch = swatch(TEST_COLOR, "gap")
-        self.top_legend.addItem(self.gap_swatch, "gap")
-        # The accuracy curves have the same colours as the loss legend above: no second legend.
         self.regression = False
         self._style()
 
@@ -35,7 +33,11 @@ class LossCurvesPlot(LossAccuracyPanel):
         gap = pg.mkColor(TEST_COLOR)
         gap.setAlpha(45)
         self.gap.setBrush(pg.mkBrush(gap))
-        paint_swatch(self.gap_swatch, gap, pen=TEST_COLOR)   # outlined: the fill is pale
+        faint = blend(TRAIN_COLOR, self.theme.bg, 110 / 255)     # the batch curve's alpha
+        self.key_row.set([(faint, "solid", "batch"),
+                          (TRAIN_COLOR, "line_point", "train (whole set)"),
+                          (TEST_COLOR, "line_point", "test"),
+                          (blend(TEST_COLOR, self.theme.bg, 0.35), "square", "gap")], self.theme)
 
     def new_run(self, info, history):
         super().new_run(info, history)
