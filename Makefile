@@ -4,7 +4,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint clean bundle bundle-smoke icons
+.PHONY: setup run test lint clean bundle bundle-smoke icons screenshots
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -41,6 +41,27 @@ bundle-smoke:
 # Render resources/icons/gradlab.svg to the committed PNG sizes, .ico and .icns.
 icons: setup
 	$(BIN)/python resources/packaging/make_icons.py
+
+# The README's screenshots, offscreen. Not regenerated here: the RNN/LSTM/GRU overlay (it needs
+# the Compare button) and the 3-D surface (it needs OpenGL: Xvfb + Mesa).
+SHOT = QT_QPA_PLATFORM=offscreen GRADLAB_SETTINGS=build/screenshots.ini $(BIN)/python main.py \
+	--screenshot resources/screenshots
+screenshots: setup
+	mkdir -p build
+	$(SHOT)/deep_lab_vanishing_sigmoid.png --preset vanishing_sigmoid --steps 400
+	$(SHOT)/deep_lab_he_init_dark.png --preset fixed_he_init --steps 300 --theme dark
+	$(SHOT)/deep_lab_exploding_banner.png --preset exploding_init --steps 100
+	$(SHOT)/deep_lab_presentation.png --preset dying_relu --steps 300 --presentation \
+		--size 1920x1080
+	$(SHOT)/recurrent_vanishing.png --preset rnn_vanishing --steps 300
+	$(SHOT)/recurrent_exploding_banner.png --preset rnn_exploding --steps 50
+	$(SHOT)/recurrent_closed_gates_presentation.png --preset lstm_closed_gates --steps 600 \
+		--presentation --size 1920x1080
+	$(SHOT)/landscape_deep_plain.png --preset landscape_deep_plain --steps 600
+	$(SHOT)/landscape_deep_residual.png --preset landscape_deep_residual --steps 600
+	$(SHOT)/landscape_saddle_dark.png --preset landscape_saddle_zero_init --steps 200 --theme dark
+	$(SHOT)/landscape_sharp_large_batch_dark.png --preset landscape_sharp_large_batch \
+		--steps 400 --theme dark
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
