@@ -29,7 +29,7 @@ from desktop_app.labs.shared_controls import (
     TRAIN_EXAMPLES,
     mlp_network,
 )
-from desktop_app.plots.landscape_map import LandscapeMapPlot
+from desktop_app.plots.landscape_map import SAME_SCALE_TOP, LandscapeMapPlot
 from desktop_app.plots.landscape_slice import LandscapeSlicePlot
 from desktop_app.plots.landscape_task import TrajectoryBuffer, snapshot_task_fn
 from desktop_app.plots.loss_curves import LossCurvesPlot
@@ -75,7 +75,8 @@ LESSON_TEXT = (
     "<p><b>Try:</b> the presets (menu <i>Presets → Landscape</i>): a deep plain net against "
     "the same net with residual connections, a saddle at zero initialization (choose "
     "<i>Hessian</i> directions), and a sharp full-batch minimum against a flat small-batch "
-    "one.</p>")
+    "one. The colours mean the same loss in every run (<i>Colours: same for every run</i>), so "
+    "two maps side by side compare; untick it for the most detail in one map.</p>")
 
 
 def snapshot_interval(cfg: ExperimentConfig) -> float:
@@ -107,6 +108,7 @@ class LandscapeLab(Lab):
         self.settings = LandscapeSettings()
         self.epoch = 0
         self.log = False
+        self.same_top = SAME_SCALE_TOP   # colour scale shared by every run (nats); None: per map
         self.live = True
         self.trajectory = TrajectoryBuffer()
         self.frame = None
@@ -130,6 +132,7 @@ class LandscapeLab(Lab):
         self.landscape_controls.new_directions.connect(self.new_directions)
         self.landscape_controls.span_changed.connect(self.set_span)
         self.landscape_controls.log_changed.connect(self.set_log)
+        self.landscape_controls.same_scale_changed.connect(self.set_same_scale)
         self.landscape_controls.live_changed.connect(self.set_live)
         # The box gets the margins the ControlsPanel gives its sections (4 px): without them
         # its frame and title sat on the tab's left edge and were clipped.
@@ -205,6 +208,25 @@ class LandscapeLab(Lab):
     def apply_theme(self, theme) -> None:
         super().apply_theme(theme)
         self.readout.apply_theme(theme)
+        if self.isVisible():
+            QTimer.singleShot(0, self, self.fit_controls)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self.fit_controls)
+
+    def fit_controls(self) -> None:
+        """Widen the controls column to what its widgets need once they are shown. The base
+        class sizes it from the size hint before the tab was ever shown, when the Landscape
+        box's form reports less than it needs: the column was then narrower than its content
+        and the box's right edge (now its longest check box) was cut off."""
+        scroll = self.controls_scroll
+        if not self.isVisible() or not scroll.isVisible():
+            return
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        need = max(self.controls.sizeHint().width(), self.controls.minimumSizeHint().width())
+        if need + bar + 4 > scroll.minimumWidth():
+            scroll.setMinimumWidth(need + bar + 4)
 
     # ---- user actions ------------------------------------------------------------------------
     def _settings_changed(self, s: LandscapeSettings) -> None:
@@ -262,6 +284,14 @@ class LandscapeLab(Lab):
             with_signals.blockSignals(True)
             with_signals.setChecked(self.log)
             with_signals.blockSignals(False)
+
+    def set_same_scale(self, top: float | None) -> None:
+        """Colour every map from 0 to `top` nats, the same in every run (None: each map over
+        its own range). A view setting: kept across runs and presets, like the log scale."""
+        self.same_top = float(top) if top is not None and top > 0 else None
+        self.map.set_same_scale(self.same_top)
+        if self.landscape_controls.same_top != self.same_top:
+            self.landscape_controls.show_same_scale(self.same_top)
 
     def set_live(self, on: bool) -> None:
         self.live = bool(on)

@@ -7,21 +7,33 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Signal
+from PySide6.QtCore import QEvent, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressBar
 
 from desktop_app.plots.base import PlotPanel, new_plot, option_box, set_range, style_colorbar
 from desktop_app.plots.clean import fmt
 from desktop_app.theme import HEATMAP_CMAP
 
+SAME_SCALE_TOP = 3.0         # nats: the default top colour of the scale shared by every run
+SAME_SCALE_CONTOURS = 9      # contour lines at every tenth of the shared scale
+LOG_FLOOR = 1e-3             # nats: the bottom of the shared log scale (or top/100 if lower)
 PATH_COLOR = "#D55E00"       # Okabe-Ito vermillion: visible on every part of viridis
 OFF_PLANE_MAX = 0.5          # the path is drawn only when at most this share of it is off the plane
 KIND_WORDS = {"filter": "filter-normalised random", "layer": "layer-normalised random",
               "none": "unnormalised random", "pca": "PCA of the path", "hessian": "Hessian"}
 
 
-def bar_label(log: bool) -> str:
-    return "log₁₀ loss (nats)" if log else "loss (nats)"
+def bar_label(log: bool, same: bool = False) -> str:
+    unit = "log₁₀ loss (nats)" if log else "loss (nats)"
+    return f"{unit}, same for every run" if same else f"{unit}, this map's range"
+
+
+def same_scale_levels(top: float, log: bool) -> tuple[float, float]:
+    """The colour levels shared by every run: 0 to `top` nats, or on the log scale from
+    LOG_FLOOR (at most top/100) to `top`, in log₁₀ nats."""
+    if log:
+        return float(np.log10(min(LOG_FLOOR, top / 100))), float(np.log10(top))
+    return 0.0, float(top)
 
 
 def legend_below(view: pg.GraphicsLayoutWidget, theme, columns: int = 2) -> pg.LegendItem:
@@ -32,6 +44,21 @@ def legend_below(view: pg.GraphicsLayoutWidget, theme, columns: int = 2) -> pg.L
     view.ci.layout.setRowStretchFactor(0, 1)
     view.ci.layout.setRowStretchFactor(1, 0)
     return leg
+
+
+def fit_legend(view: pg.GraphicsLayoutWidget, leg: pg.LegendItem, most: int) -> None:
+    """Lay the legend out in as many columns (at most `most`) as fit the plot's width, and
+    let the plot shrink back to the view. A legend wider than the view widened the whole
+    layout past the view's right edge, and the colour bar (or the last entry) was cut off;
+    the layout does not shrink by itself when the legend's entries get fewer."""
+    width = view.width() - 12
+    shown = view.isVisible() and width > 60
+    for n in range(most, 0, -1):
+        leg.setColumnCount(n)
+        if not shown or n == 1 or leg.layout.preferredWidth() <= width:
+            break
+    if shown:
+        view.ci.setGeometry(QRectF(0, 0, view.width(), view.height()))
 
 
 def style_legend(leg: pg.LegendItem, theme) -> None:
@@ -52,6 +79,8 @@ class LandscapeMapPlot(PlotPanel):
         super().__init__(theme, parent)
         self.frame = None
         self.log = False
+        self.same_top = SAME_SCALE_TOP   # top of the colour scale shared by every run; None: per map
+        self._same_contours = None       # (frame, log, levels) → contour polyline, cached
         self.mode = "2d"
         self.surface = None              # SurfaceView, made on first use
         self.surface_note = ""
@@ -82,7 +111,7 @@ class LandscapeMapPlot(PlotPanel):
         self.plot.addItem(self.image)
         self.cmap = pg.colormap.get(HEATMAP_CMAP)
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, interactive=False,
-                                   label=bar_label(False), width=14)
+                                   label=self.bar_label(), width=14)
         self.bar.setImageItem(self.image, insert_in=self.plot)
         self.contours = pg.PlotDataItem([], [], connect="finite", name="contours")
         self.path = pg.PlotDataItem([], [], name="training path (projected)")
@@ -93,6 +122,7 @@ class LandscapeMapPlot(PlotPanel):
         self.current.setZValue(10)
         self.contour_sample = pg.PlotDataItem([], [])     # the legend's swatch for the contours
         self.leg = legend_below(self.view, theme)
+        self.view.installEventFilter(self)
         self.path_note = ""              # why the path is not drawn (when it is not)
         self._legend_keys = None         # the entries the legend lists now
         self._legend()
@@ -103,7 +133,7 @@ class LandscapeMapPlot(PlotPanel):
     # ---- look ----------------------------------------------------------------------------
     def apply_theme(self, theme):
         super().apply_theme(theme)
-        style_colorbar(self.bar, theme, bar_label(self.log))
+        style_colorbar(self.bar, theme, self.bar_label())
         self._legend()
         if self.surface is not None:
             self.surface.apply_theme(theme)
@@ -126,7 +156,6 @@ class LandscapeMapPlot(PlotPanel):
         self.current.setBrush(pg.mkBrush("#ffffff"))
         self.current.setSize(t.symbol_size * 3)
         self.contour_sample.setPen(pg.mkPen("#9aa0a6", width=2))
-        self.leg.setColumnCount(2 if t.presentation else 4)
         self._legend_keys = None
         self._update_legend()
 
@@ -149,11 +178,26 @@ class LandscapeMapPlot(PlotPanel):
         keys = [label for _, label in items]
         if keys == self._legend_keys:
             return
-        self.leg.clear()
+        # A new legend rather than clear(): pyqtgraph's grid keeps the rows and columns of
+        # removed entries, and new ones would land in a second row.
+        self.view.ci.removeItem(self.leg)
+        self.leg = legend_below(self.view, self.theme)
         for item, label in items:
             self.leg.addItem(item, label)
         self._legend_keys = keys
         style_legend(self.leg, self.theme)
+        self._fit_legend()
+
+    def legend_columns(self) -> int:
+        return 2 if self.theme.presentation else 4
+
+    def _fit_legend(self) -> None:
+        fit_legend(self.view, self.leg, self.legend_columns())
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if obj is self.view and event.type() in (QEvent.Resize, QEvent.Show):
+            QTimer.singleShot(0, self, self._fit_legend)  # after the view has laid itself out
+        return super().eventFilter(obj, event)
 
     # ---- data ----------------------------------------------------------------------------
     def new_run(self, info, history):
@@ -188,8 +232,38 @@ class LandscapeMapPlot(PlotPanel):
 
     def set_log(self, log: bool) -> None:
         self.log = bool(log)
-        style_colorbar(self.bar, self.theme, bar_label(self.log))
+        style_colorbar(self.bar, self.theme, self.bar_label())
         self.dirty = True
+
+    def set_same_scale(self, top: float | None) -> None:
+        """Colour every map from 0 to `top` nats (comparable between runs), or each map over
+        its own range (None)."""
+        self.same_top = float(top) if top is not None and top > 0 else None
+        style_colorbar(self.bar, self.theme, self.bar_label())
+        self.dirty = True
+        self._compose_note()
+
+    def bar_label(self) -> str:
+        return bar_label(self.log, self.same_top is not None)
+
+    def color_levels(self, f) -> tuple[float, float]:
+        """The colour levels of frame `f` as drawn (colour units: loss or log₁₀ loss)."""
+        if self.same_top is not None:
+            return same_scale_levels(self.same_top, self.log)
+        return f.levels["log" if self.log else "linear"]
+
+    def _contour_data(self, f, shown, levels):
+        """The worker's contours (at levels inside the map's own range), or on the shared
+        scale contours at fixed losses, the same in every run (computed here, cached)."""
+        if self.same_top is None:
+            return f.contours["log" if self.log else "linear"]
+        from desktop_app.workers.landscape_worker import contour_lines
+
+        key = (f, self.log, levels)
+        if self._same_contours is None or self._same_contours[0] != key:
+            _, xy = contour_lines(shown, f.alphas, f.betas, levels, n=SAME_SCALE_CONTOURS)
+            self._same_contours = (key, xy)
+        return self._same_contours[1]
 
     def show_progress(self, fraction: float | None, text: str = "") -> None:
         if fraction is None:
@@ -237,9 +311,8 @@ class LandscapeMapPlot(PlotPanel):
         if f is None:
             self._compose_note()
             return
-        mode = "log" if self.log else "linear"
         shown = display_values(f.grid, self.log)
-        lo, hi = f.levels[mode]
+        lo, hi = self.color_levels(f)
         img = np.where(np.isfinite(shown), shown, hi)      # overflowed losses: the top colour
         a, b = f.alphas, f.betas
         da = (a[-1] - a[0]) / max(len(a) - 1, 1)
@@ -247,7 +320,7 @@ class LandscapeMapPlot(PlotPanel):
         self.image.setImage(img, levels=(lo, hi), autoLevels=False)
         self.image.setRect(QRectF(a[0] - da / 2, b[0] - db / 2, da * len(a), db * len(b)))
         self.bar.setLevels((lo, hi))
-        x, y = f.contours[mode]
+        x, y = self._contour_data(f, shown, (lo, hi))
         self.contours.setData(x, y, connect="finite")
         c = f.traj_coords
         inside = _inside(c, a, b, da, db)
@@ -290,17 +363,42 @@ class LandscapeMapPlot(PlotPanel):
             if "explained_variance" in f.info:
                 ev = f.info["explained_variance"]
                 parts.append(f"PCA plane: {sum(ev):.0%} of the path's variance.")
+            parts.append(self._scale_note(f))
             parts.extend(f.notes)
         if self.message:
             parts.insert(0, self.message)
         if self.surface_note and self.mode == "2d":
             parts.append(self.surface_note)
         if self.mode == "3d" and f is not None:
-            lo, hi = f.levels["log" if self.log else "linear"]
+            lo, hi = self.color_levels(f)
             unit = "log₁₀ loss" if self.log else "loss"
             parts.append(f"3-D: height and colour show the {unit} from {fmt(lo)} (floor) to "
                          f"{fmt(hi)} (top); the path is drawn on the floor; drag to turn.")
         self.set_note(" ".join(parts))
+
+    def _scale_note(self, f) -> str:
+        """What the colours mean: the shared scale (and how much of the map is above its top)
+        or this map's own range."""
+        if self.same_top is None:
+            lo, hi = f.levels["log" if self.log else "linear"]
+            if self.log:
+                lo, hi = 10.0 ** lo, 10.0 ** hi
+            return (f"Colours: this map's own range, {fmt(lo)} to {fmt(hi)} nats (the same colour "
+                    "means a different loss in another run's map).")
+        lo, hi = same_scale_levels(self.same_top, self.log)
+        if self.log:
+            lo, hi = 10.0 ** lo, 10.0 ** hi
+            lines = "contour lines at equal ratios of loss"
+        else:
+            lines = f"contour lines every {fmt(self.same_top / (SAME_SCALE_CONTOURS + 1))} nats"
+        g = f.grid
+        above = float(np.mean(~(g <= hi)))            # above the top, or not finite
+        over = f"; {above:.0%} of the map is above {fmt(hi)} nats (top colour)" \
+            if above >= 0.005 else ""
+        if above > 0.25:
+            over += ": raise Top colour to see its shape there"
+        return (f"Colours: the same scale for every run, {fmt(lo)} to {fmt(hi)} nats, "
+                f"{lines}{over}.")
 
     # ---- export --------------------------------------------------------------------------
     def export_npz_dialog(self) -> None:

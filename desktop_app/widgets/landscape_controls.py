@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
+from desktop_app.plots.landscape_map import SAME_SCALE_TOP
 from desktop_app.widgets.log_slider import LogSlider
 from desktop_app.workers.landscape_worker import RESOLUTIONS, LandscapeSettings
 
@@ -46,6 +47,22 @@ KIND_TIPS = (
     "Hessian: the eigenvectors of the largest and the lowest curvature; at a saddle the map "
     "curves up along α and down along β.\n"
     "Directions stay fixed so frames are comparable; press New directions to draw others.")
+SAME_SCALE_TIP = (
+    "On (the default): every map, of every run and preset, gives the same loss the same "
+    "colour, from 0 nats to the top colour below, and draws its contour lines at the same "
+    "losses (every tenth of the scale), so two screenshots compare directly: the sharp minimum's "
+    "map climbs through many more colours and lines than the flat one's. Losses above the top "
+    "get the top colour (the note under the map says how much of the map).\n"
+    "Off: each map stretches the colours over its own range (its lowest loss to its 99th "
+    "percentile): more detail in one map, but the same colour means different losses in two.\n"
+    "The default top, 3 nats, suits the sharp/flat pair and most maps; the deep residual net's "
+    "map climbs to about 9 nats within ±1: raise the top to 10 to compare it with the plain "
+    "net's.")
+TOP_TIP = (
+    "The loss, in nats, that gets the top colour when the colour scale is the same for every "
+    f"run ({SAME_SCALE_TOP:g} nats by default: about four times the loss of a coin-flip "
+    "guess between two classes, ln 2 ≈ 0.69). With the log colour scale the colours run from "
+    "0.001 nats (or top/100 if that is lower) to the top.")
 SPAN_TIP = (
     "Half-width of the map: α and β run from −span to +span, the numbers on the map's axes "
     "(and in the note under it).\n"
@@ -62,6 +79,7 @@ class LandscapeControls(QGroupBox):
     span_changed = Signal(float)          # half-width of the map in α, β (the axes' units)
     log_changed = Signal(bool)
     live_changed = Signal(bool)
+    same_scale_changed = Signal(object)   # top of the colour scale shared by all runs, or None
 
     def __init__(self, settings: LandscapeSettings | None = None, parent: QWidget | None = None):
         super().__init__("Landscape", parent)
@@ -100,10 +118,18 @@ class LandscapeControls(QGroupBox):
         self.subset.setToolTip("Examples of each split the loss is evaluated on (the same ones in "
                                "every frame). More: smoother and slower.")
         self.subset.valueChanged.connect(lambda v: self._set(subset=int(v)))
-        self.log = QCheckBox("log colour scale")
+        self.log = QCheckBox("log scale")
         self.log.setToolTip("Colour (and the slices' y axis) by log₁₀ loss: shows detail near "
                             "the minimum when the edges are much higher")
         self.log.toggled.connect(self.log_changed)
+        self.same_scale = QCheckBox("same for every run")
+        self.same_scale.setChecked(True)
+        self.same_scale.setToolTip(SAME_SCALE_TIP)
+        self.top = LogSlider(0.01, 100.0, per_decade=10)
+        self.top.setValue(SAME_SCALE_TOP)
+        self.top.setToolTip(TOP_TIP)
+        self.same_scale.toggled.connect(self._same_scale_chosen)
+        self.top.valueChanged.connect(self._same_scale_chosen)
         self.live = QCheckBox("live while training")
         self.live.setChecked(True)
         self.live.setToolTip("Recompute as the network trains (as often as the computation "
@@ -130,12 +156,24 @@ class LandscapeControls(QGroupBox):
         cl = QVBoxLayout(checks)
         cl.setContentsMargins(0, 0, 0, 0)
         cl.setSpacing(2)
-        for box in (self.log, self.live, self.curvature):
+        for box in (self.log, self.same_scale):
             cl.addWidget(box)
-        form.addRow(QLabel(""), checks)
+        form.addRow(self._label("Colours", "Colour scale of the map (and the slices' y axis: "
+                                "log)"), checks)
+        self.top_label = self._label("Top colour", TOP_TIP)
+        form.addRow(self.top_label, self._with_unit(self.top, "nats"))
+        more = QWidget()
+        ml = QVBoxLayout(more)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.setSpacing(2)
+        for box in (self.live, self.curvature):
+            ml.addWidget(box)
+        form.addRow(QLabel(""), more)
         outer = QHBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
         outer.addLayout(form)
+        self._good_top = SAME_SCALE_TOP
+        self._enable_top()
         self.show_settings(self.settings)
 
     @staticmethod
@@ -143,6 +181,45 @@ class LandscapeControls(QGroupBox):
         label = QLabel(text)
         label.setToolTip(tip)
         return label
+
+    @staticmethod
+    def _with_unit(widget: QWidget, unit: str) -> QWidget:
+        row = QWidget()
+        lay = QHBoxLayout(row)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        lay.addWidget(widget, 1)
+        lay.addWidget(QLabel(unit))
+        return row
+
+    @property
+    def same_top(self) -> float | None:
+        """The top of the colour scale shared by every run (nats), None when each map has its
+        own."""
+        return float(self.top.value()) if self.same_scale.isChecked() else None
+
+    def _same_scale_chosen(self, *_args) -> None:
+        v = self.top.value()
+        if not (v > 0 and math.isfinite(v)):         # typed 0: no scale
+            self.top.setValue(self._good_top)
+            return
+        self._good_top = float(v)
+        self._enable_top()
+        self.same_scale_changed.emit(self.same_top)
+
+    def _enable_top(self) -> None:
+        on = self.same_scale.isChecked()
+        self.top.setEnabled(on)
+        self.top_label.setEnabled(on)
+
+    def show_same_scale(self, top: float | None) -> None:
+        """Show a shared colour scale up to `top` nats, or none (no signal)."""
+        with signals_blocked(self.same_scale):
+            self.same_scale.setChecked(top is not None)
+        if top is not None:
+            self._good_top = float(top)
+            self.top.setValue(float(top))
+        self._enable_top()
 
     def _set(self, **changes) -> None:
         new = dataclasses.replace(self.settings, **changes)

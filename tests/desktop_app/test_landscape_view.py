@@ -4,6 +4,7 @@ for every run."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QGroupBox
@@ -20,10 +21,20 @@ def test_landscape_box_keeps_the_margin_of_the_sections_below(make_window, qtbot
     left = box.mapTo(lab.controls, QPoint(0, 0)).x()
     assert left > 0                                               # not on the tab's edge
     assert left == section.mapTo(lab.controls, QPoint(0, 0)).x()  # lined up with the others
+    # The column is as wide as its widgets need (the base class sized it from hints taken
+    # before the tab was shown, and the box's right edge was cut off).
+    qtbot.waitUntil(lambda: lab.controls.width() >= lab.controls.minimumSizeHint().width(),
+                    timeout=2000)
     # The whole box is inside the visible part of the scroll area.
     view = lab.controls_scroll.viewport()
     top_left = box.mapTo(view, QPoint(0, 0))
     assert top_left.x() > 0 and top_left.x() + box.width() <= view.width()
+
+
+def inside_view(panel, item) -> bool:
+    """The item's right edge is inside the panel's view (not cut off)."""
+    right = item.mapToScene(item.boundingRect().topRight()).x()
+    return right <= panel.view.width() + 0.5
 
 
 def legend_labels(m) -> list[str]:
@@ -58,6 +69,10 @@ def test_legend_lists_only_what_the_map_draws(make_window, qtbot):
     assert legend_labels(m) == ["contour lines", "training path (projected)",
                                 "start of the path", "current weights θ"]
     assert "training path is not drawn" not in m.note.text()
+    # Four entries: the legend takes as many columns as fit, and nothing (the colour bar, the
+    # last entry) is pushed past the view's right edge.
+    qtbot.waitUntil(lambda: inside_view(m, m.bar) and inside_view(m, m.leg), timeout=2000)
+    assert inside_view(lab.slice, lab.slice.leg)
     # A theme change keeps the legend to what is drawn.
     win.toggle_presentation(True)
     assert legend_labels(m) == ["contour lines", "training path (projected)",
@@ -117,3 +132,58 @@ def test_span_typed_before_the_directions_scale_is_known_is_reached(make_window,
     assert f.scale != pytest.approx(1.0, rel=0.01)
     assert f.span == pytest.approx(0.03) and f.alphas[-1] == pytest.approx(0.03)
     assert lab.landscape_controls.span.value() == pytest.approx(0.03)
+
+
+def test_colour_scale_is_the_same_for_every_run_unless_unticked(make_window, qtbot):
+    from desktop_app.plots.landscape_map import SAME_SCALE_TOP
+    from desktop_app.workers.landscape_worker import contour_lines, display_values
+
+    win, lab = open_lab(make_window, qtbot)
+    m, ctl, c = lab.map, lab.landscape_controls, win.controller
+    c.step(6)
+    f = wait_frame(qtbot, lab, lambda f: f.step == 6)
+    lab.refresh(c.history, force_range=True)
+    # By default every map is coloured from 0 to the same top, whatever its own range.
+    assert ctl.same_scale.isChecked() and ctl.top.isEnabled()
+    assert m.image.levels == pytest.approx((0.0, SAME_SCALE_TOP))
+    assert f.levels["linear"] != pytest.approx((0.0, SAME_SCALE_TOP))
+    assert "same for every run" in m.bar.getAxis("left").labelText
+    assert f"0 to {SAME_SCALE_TOP:g} nats" in m.note.text()
+    # Contour lines at fixed losses (every tenth of the scale), not at this map's own levels.
+    g = display_values(f.grid, False)
+    _, (x, y) = contour_lines(g, f.alphas, f.betas, (0.0, SAME_SCALE_TOP), n=9)
+    mx, my = m.contours.getData()
+    np.testing.assert_array_equal(mx, x)
+    assert not np.array_equal(mx, f.contours["linear"][0])
+
+    # Another top, typed in nats.
+    ctl.top.edit.setText("2")
+    ctl.top.edit.editingFinished.emit()
+    lab.refresh(c.history, force_range=True)
+    assert lab.same_top == 2.0 and m.image.levels == pytest.approx((0.0, 2.0))
+    # Log colours: from 0.001 nats to the top, in log₁₀ nats.
+    lab.set_log(True)
+    lab.refresh(c.history, force_range=True)
+    assert m.image.levels == pytest.approx((-3.0, np.log10(2.0)))
+    lab.set_log(False)
+
+    # Kept across runs and presets (like the other landscape controls): another preset's map
+    # is coloured on the same scale.
+    assert win.load_preset("landscape_saddle_zero_init")
+    lab.set_settings(**FAST)
+    qtbot.waitUntil(lambda: c.info.config.init.scheme == "zeros", timeout=15000)
+    c.step(2)
+    f2 = wait_frame(qtbot, lab, lambda f: f.step == 2 and f.run_gen == c.info.gen, timeout=20000)
+    lab.refresh(c.history, force_range=True)
+    assert ctl.same_scale.isChecked() and ctl.top.value() == 2.0
+    assert m.image.levels == pytest.approx((0.0, 2.0))
+    assert f2.levels["linear"] != pytest.approx(f.levels["linear"])
+
+    # Unticked: each map over its own range, and the bar says so.
+    ctl.same_scale.setChecked(False)
+    lab.refresh(c.history, force_range=True)
+    assert lab.same_top is None and not ctl.top.isEnabled()
+    assert m.image.levels == pytest.approx(f2.levels["linear"])
+    assert "this map's range" in m.bar.getAxis("left").labelText
+    mx, _ = m.contours.getData()
+    np.testing.assert_array_equal(mx, f2.contours["linear"][0])
