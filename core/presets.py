@@ -1,14 +1,15 @@
 """Presets: named experiments with a title and what the student should see.
 
 A preset file (`resources/presets/NAME.json`) holds `title`, `lab` (which panel shows it),
-`explanation` (one paragraph), optional `steps` (a sensible run length) and `config`: only the
-keys that differ from the defaults. Files are read with importlib.resources so a frozen bundle
-finds them too.
+`explanation` (one paragraph), optional `steps` (a sensible run length), optional `view` (how
+the lab shows it, see VIEW_KEYS) and `config`: only the keys that differ from the defaults.
+Files are read with importlib.resources so a frozen bundle finds them too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,31 @@ class Preset:
     explanation: str
     config: ExperimentConfig
     steps: int = 300
+    # How the lab shows this lesson (VIEW_KEYS); not part of the experiment.
+    view: dict = field(default_factory=dict)
+
+
+# A preset's "view": colour_top is the landscape map's shared colour scale in nats (null: each
+# map over its own range). Sharp against flat minima is read on one absolute scale; a smooth
+# basin against a chaotic one is read from each map's shape.
+VIEW_KEYS = {"colour_top"}
+
+
+def parse_view(v: Any, name: str) -> dict:
+    """The checked "view" object of preset `name`."""
+    if not isinstance(v, dict):
+        raise PresetError(f"preset {name!r}: view must be a JSON object")
+    extra = set(v) - VIEW_KEYS
+    if extra:
+        raise PresetError(f"preset {name!r}: unknown view key {sorted(extra)[0]!r}; "
+                          f"known: {sorted(VIEW_KEYS)}")
+    top = v.get("colour_top")
+    if "colour_top" in v and top is not None and (
+            isinstance(top, bool) or not isinstance(top, int | float)
+            or not math.isfinite(top) or not 0 < top <= 1e6):
+        raise PresetError(f"preset {name!r}: view.colour_top must be null or a number of nats "
+                          f"above 0 and at most 1e6, got {top!r}")
+    return dict(v)
 
 
 def merge(base: dict, over: dict) -> dict:
@@ -63,7 +89,7 @@ def parse_preset(text: str | bytes, name: str) -> Preset:
     lab = d.get("lab", "deep")
     if lab not in LABS:
         raise PresetError(f"preset {name!r}: lab {lab!r} is not one of {list(LABS)}")
-    extra = set(d) - {"title", "explanation", "config", "lab", "steps"}
+    extra = set(d) - {"title", "explanation", "config", "lab", "steps", "view"}
     if extra:
         raise PresetError(f"preset {name!r}: unknown key {sorted(extra)[0]!r}")
     steps = d.get("steps", 300)
@@ -73,7 +99,8 @@ def parse_preset(text: str | bytes, name: str) -> Preset:
         cfg = config_from_partial(d["config"])
     except ConfigError as e:
         raise PresetError(f"preset {name!r}: {e}") from None
-    return Preset(name, str(d["title"]), lab, str(d["explanation"]), cfg, steps)
+    view = parse_view(d.get("view", {}), name)
+    return Preset(name, str(d["title"]), lab, str(d["explanation"]), cfg, steps, view)
 
 
 def _folder():

@@ -177,6 +177,12 @@ class LandscapeLab(Lab):
         return cfg.model.kind == "mlp"
 
     # ---- window hooks ------------------------------------------------------------------------
+    def set_preset(self, preset) -> None:
+        """A preset also sets up the colour scale its lesson is read with (its "view")."""
+        super().set_preset(preset)
+        if preset is not None and "colour_top" in preset.view:
+            self.set_same_scale(preset.view["colour_top"])
+
     def start_run(self, info, history) -> None:
         super().start_run(info, history)
         self._info = info

@@ -32,6 +32,12 @@ def test_all_presets_parse():
     ('{"title": "t", "explanation": "e", "config": {}, "lab": "kitchen"}', "lab"),
     ('{"title": "t", "explanation": "e", "config": {}, "extra": 1}', "unknown key"),
     ('{"title": "t", "explanation": "e", "config": {}, "steps": "many"}', "steps"),
+    ('{"title": "t", "explanation": "e", "config": {}, "view": 3}', "view must be a JSON object"),
+    ('{"title": "t", "explanation": "e", "config": {}, "view": {"zoom": 2}}', "unknown view key"),
+    ('{"title": "t", "explanation": "e", "config": {}, "view": {"colour_top": -1}}', "colour_top"),
+    ('{"title": "t", "explanation": "e", "config": {}, "view": {"colour_top": "3"}}', "colour_top"),
+    ('{"title": "t", "explanation": "e", "config": {}, "view": {"colour_top": true}}', "colour_top"),
+    ('{"title": "t", "explanation": "e", "config": {}, "view": {"colour_top": 1e400}}', "colour_top"),
 ])
 def test_malformed_preset_gives_clear_error(text, match):
     with pytest.raises(PresetError, match=match):
@@ -41,3 +47,14 @@ def test_malformed_preset_gives_clear_error(text, match):
 def test_unknown_preset_name():
     with pytest.raises(PresetError, match="unknown preset 'nope'"):
         load_preset("nope")
+
+
+def test_view_is_parsed_and_optional():
+    base = '{"title": "t", "explanation": "e", "config": {}%s}'
+    assert parse_preset(base % "", "p").view == {}
+    assert parse_preset(base % ', "view": {"colour_top": 2.5}', "p").view == {"colour_top": 2.5}
+    assert parse_preset(base % ', "view": {"colour_top": null}', "p").view == {"colour_top": None}
+    # The minimum pair shares one absolute scale; the plain/residual pair is read by shape.
+    assert load_preset("landscape_sharp_large_batch").view == \
+        load_preset("landscape_flat_small_batch").view == {"colour_top": 3}
+    assert load_preset("landscape_deep_residual").view == {"colour_top": None}

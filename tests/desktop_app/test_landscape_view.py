@@ -187,3 +187,16 @@ def test_colour_scale_is_the_same_for_every_run_unless_unticked(make_window, qtb
     assert "this map's range" in m.bar.getAxis("left").labelText
     mx, _ = m.contours.getData()
     np.testing.assert_array_equal(mx, f2.contours["linear"][0])
+
+
+def test_a_preset_sets_the_colour_scale_its_lesson_needs(make_window, qtbot):
+    win, lab = open_lab(make_window, qtbot)
+    ctl = lab.landscape_controls
+    assert win.load_preset("landscape_deep_residual")       # read by shape: each map's range
+    assert lab.same_top is None and not ctl.same_scale.isChecked()
+    assert win.load_preset("landscape_sharp_large_batch")   # read colour for colour: 0–3 nats
+    assert lab.same_top == 3.0 and ctl.same_scale.isChecked() and ctl.top.value() == 3.0
+    ctl.top.edit.setText("5")
+    ctl.top.edit.editingFinished.emit()
+    assert win.load_preset("landscape_saddle_zero_init")    # no view: the student's choice stays
+    assert lab.same_top == 5.0
