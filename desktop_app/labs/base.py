@@ -5,7 +5,7 @@ See desktop_app/labs/__init__.py for the pattern a new lab follows.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -148,9 +148,27 @@ class Lab(QWidget):
         # The controls keep their natural width when fonts grow (presentation mode).
         bar = self.controls_scroll.verticalScrollBar().sizeHint().width()
         self.controls_scroll.setMinimumWidth(self.controls.sizeHint().width() + bar + 4)
+        if self.isVisible():
+            QTimer.singleShot(0, self, self.fit_controls)
         for p in self.panels():
             p.apply_theme(theme)
         self.lesson.apply_theme(theme)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self.fit_controls)
+
+    def fit_controls(self) -> None:
+        """Widen the controls column to what its widgets need once they are shown: before a
+        tab is first shown some forms report less than they need (the Landscape box's right
+        edge was cut off)."""
+        scroll = self.controls_scroll
+        if not self.isVisible() or not scroll.isVisible():
+            return
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        need = max(self.controls.sizeHint().width(), self.controls.minimumSizeHint().width())
+        if need + bar + 4 > scroll.minimumWidth():
+            scroll.setMinimumWidth(need + bar + 4)
 
     # ---- for subclasses -------------------------------------------------------------------------
     def offer_devices(self, info) -> None:

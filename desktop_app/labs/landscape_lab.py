@@ -214,25 +214,6 @@ class LandscapeLab(Lab):
     def apply_theme(self, theme) -> None:
         super().apply_theme(theme)
         self.readout.apply_theme(theme)
-        if self.isVisible():
-            QTimer.singleShot(0, self, self.fit_controls)
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        QTimer.singleShot(0, self, self.fit_controls)
-
-    def fit_controls(self) -> None:
-        """Widen the controls column to what its widgets need once they are shown. The base
-        class sizes it from the size hint before the tab was ever shown, when the Landscape
-        box's form reports less than it needs: the column was then narrower than its content
-        and the box's right edge (now its longest check box) was cut off."""
-        scroll = self.controls_scroll
-        if not self.isVisible() or not scroll.isVisible():
-            return
-        bar = scroll.verticalScrollBar().sizeHint().width()
-        need = max(self.controls.sizeHint().width(), self.controls.minimumSizeHint().width())
-        if need + bar + 4 > scroll.minimumWidth():
-            scroll.setMinimumWidth(need + bar + 4)
 
     # ---- user actions ------------------------------------------------------------------------
     def _settings_changed(self, s: LandscapeSettings) -> None:

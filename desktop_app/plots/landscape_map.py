@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QRectF, QTimer, Signal
+from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressBar
 
 from desktop_app.plots.base import PlotPanel, new_plot, option_box, set_range, style_colorbar
 from desktop_app.plots.clean import fmt
+from desktop_app.plots.rnn_key import KeyRow
 from desktop_app.theme import HEATMAP_CMAP
 
 SAME_SCALE_TOP = 3.0         # nats: the default top colour of the scale shared by every run
@@ -34,40 +35,6 @@ def same_scale_levels(top: float, log: bool) -> tuple[float, float]:
     if log:
         return float(np.log10(min(LOG_FLOOR, top / 100))), float(np.log10(top))
     return 0.0, float(top)
-
-
-def legend_below(view: pg.GraphicsLayoutWidget, theme, columns: int = 2) -> pg.LegendItem:
-    """A legend in its own row under the plot (it covers none of the data)."""
-    leg = pg.LegendItem(offset=None, colCount=columns, verSpacing=-6, horSpacing=14,
-                        labelTextSize=f"{theme.tick_pt:g}pt")
-    view.ci.addItem(leg, row=1, col=0)
-    view.ci.layout.setRowStretchFactor(0, 1)
-    view.ci.layout.setRowStretchFactor(1, 0)
-    return leg
-
-
-def fit_legend(view: pg.GraphicsLayoutWidget, leg: pg.LegendItem, most: int) -> None:
-    """Lay the legend out in as many columns (at most `most`) as fit the plot's width, and
-    let the plot shrink back to the view. A legend wider than the view widened the whole
-    layout past the view's right edge, and the colour bar (or the last entry) was cut off;
-    the layout does not shrink by itself when the legend's entries get fewer."""
-    width = view.width() - 12
-    shown = view.isVisible() and width > 60
-    for n in range(most, 0, -1):
-        leg.setColumnCount(n)
-        if not shown or n == 1 or leg.layout.preferredWidth() <= width:
-            break
-    if shown:
-        view.ci.setGeometry(QRectF(0, 0, view.width(), view.height()))
-
-
-def style_legend(leg: pg.LegendItem, theme) -> None:
-    leg.setLabelTextColor(theme.fg)
-    leg.setLabelTextSize(f"{theme.tick_pt:g}pt")
-    leg.setBrush(pg.mkBrush(None))
-    leg.setPen(pg.mkPen(None))
-    for _, label in leg.items:
-        label.setText(label.text, color=theme.fg, size=f"{theme.tick_pt:g}pt")
 
 
 class LandscapeMapPlot(PlotPanel):
@@ -120,11 +87,9 @@ class LandscapeMapPlot(PlotPanel):
         for item in (self.contours, self.path, self.start, self.current):
             self.plot.addItem(item)
         self.current.setZValue(10)
-        self.contour_sample = pg.PlotDataItem([], [])     # the legend's swatch for the contours
-        self.leg = legend_below(self.view, theme)
-        self.view.installEventFilter(self)
+        # The key, above the plot: it lists only what is drawn (no "training path" when none is).
+        self.key_row = KeyRow(self)
         self.path_note = ""              # why the path is not drawn (when it is not)
-        self._legend_keys = None         # the entries the legend lists now
         self._legend()
 
     def plot_items(self):
@@ -155,49 +120,23 @@ class LandscapeMapPlot(PlotPanel):
         self.current.setPen(pg.mkPen("#000000", width=1.5))
         self.current.setBrush(pg.mkBrush("#ffffff"))
         self.current.setSize(t.symbol_size * 3)
-        self.contour_sample.setPen(pg.mkPen("#9aa0a6", width=2))
-        self._legend_keys = None
         self._update_legend()
 
-    def drawn_items(self) -> list[tuple[object, str]]:
-        """(item, legend label) of what the map draws now, in legend order."""
-        out = []
+    def drawn_items(self) -> list[tuple[str, str, str]]:
+        """The key's (colour, glyph, label) of what the map draws now, in order."""
+        fg, out = self.theme.fg, []
         if _points(self.contours):
-            out.append((self.contour_sample, "contour lines"))
+            out.append(("#9aa0a6", "solid", "contour lines"))
         if _points(self.path):
-            out.append((self.path, "training path (projected)"))
+            out.append((PATH_COLOR, "line_point", "training path (projected)"))
         if _points(self.start):
-            out.append((self.start, "start of the path"))
+            out.append((fg, "hollow", "start of the path"))
         if _points(self.current):
-            out.append((self.current, "current weights θ"))
+            out.append((fg, "☆", "current weights θ"))
         return out
 
     def _update_legend(self) -> None:
-        """The legend lists only what is drawn (no "training path" when none is)."""
-        items = self.drawn_items()
-        keys = [label for _, label in items]
-        if keys == self._legend_keys:
-            return
-        # A new legend rather than clear(): pyqtgraph's grid keeps the rows and columns of
-        # removed entries, and new ones would land in a second row.
-        self.view.ci.removeItem(self.leg)
-        self.leg = legend_below(self.view, self.theme)
-        for item, label in items:
-            self.leg.addItem(item, label)
-        self._legend_keys = keys
-        style_legend(self.leg, self.theme)
-        self._fit_legend()
-
-    def legend_columns(self) -> int:
-        return 2 if self.theme.presentation else 4
-
-    def _fit_legend(self) -> None:
-        fit_legend(self.view, self.leg, self.legend_columns())
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
-        if obj is self.view and event.type() in (QEvent.Resize, QEvent.Show):
-            QTimer.singleShot(0, self, self._fit_legend)  # after the view has laid itself out
-        return super().eventFilter(obj, event)
+        self.key_row.set(self.drawn_items(), self.theme)
 
     # ---- data ----------------------------------------------------------------------------
     def new_run(self, info, history):

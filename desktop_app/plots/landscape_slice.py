@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import Qt
 
 from desktop_app.plots.base import PlotPanel, new_plot, set_range
 from desktop_app.plots.clean import finite, positive, span
-from desktop_app.plots.landscape_map import fit_legend, legend_below, style_legend
+from desktop_app.plots.rnn_key import KeyRow
 from desktop_app.theme import TEST_COLOR, TRAIN_COLOR
 
 
@@ -32,8 +32,7 @@ class LandscapeSlicePlot(PlotPanel):
         self.plot.setLogMode(False, False)     # the log axis only labels when log is on
         self.plot.setLabel("bottom", "α along δ, β along η")
         self.plot.setLabel("left", "loss (nats)")
-        self.leg = legend_below(self.view, theme, columns=3)
-        self.view.installEventFilter(self)
+        self.key_row = KeyRow(self)     # above the plot; it wraps where the panel is narrow
         self.curves = []
         self.here = pg.InfiniteLine(angle=90, movable=False)
         self.plot.addItem(self.here)
@@ -82,29 +81,16 @@ class LandscapeSlicePlot(PlotPanel):
             # Test under train and wider: where the two coincide both stay visible.
             c.setPen(pg.mkPen(_color(label), width=w if train else w + 2, style=style))
             c.setZValue(2 if train else 1)
-        style_legend(self.leg, self.theme)
-        self._fit_legend()
-
-    def _fit_legend(self) -> None:
-        """As many columns as fit (3, 2 in presentation mode): nothing cut off at the right."""
-        fit_legend(self.view, self.leg, 2 if self.theme.presentation else 3)
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
-        if obj is self.view and event.type() in (QEvent.Resize, QEvent.Show):
-            QTimer.singleShot(0, self, self._fit_legend)  # after the view has laid itself out
-        return super().eventFilter(obj, event)
+        self.key_row.set([(_color(label), "dash" if label.endswith("η") else "solid", label)
+                          for label in (c.opts.get("name") or "" for c in self.curves)],
+                         self.theme)
 
     def _curves_for(self, labels: list[str]) -> None:
         if [c.opts.get("name") for c in self.curves] == labels:
             return
         for c in self.curves:
             self.plot.removeItem(c)
-        # A new legend rather than clear(): pyqtgraph's grid keeps removed entries' cells.
-        self.view.ci.removeItem(self.leg)
-        self.leg = legend_below(self.view, self.theme, columns=3)
         self.curves = [self.plot.plot([], [], name=label) for label in labels]
-        for c, label in zip(self.curves, labels, strict=True):
-            self.leg.addItem(c, label)
         self._restyle()
 
     def draw(self, history, rerange):

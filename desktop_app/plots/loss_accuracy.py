@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent
 
 from desktop_app.plots.base import PlotPanel, new_plot, set_range
 from desktop_app.plots.clean import span
 from desktop_app.theme import TEST_COLOR, TRAIN_COLOR
+
+ACCURACY_SHARE = 0.27          # of the view's height, the accuracy plot's (see accuracy_label)
+ACCURACY_LABELS = ("accuracy (%)", "acc. (%)")
 
 
 class LossAccuracyPanel(PlotPanel):
@@ -28,6 +32,8 @@ class LossAccuracyPanel(PlotPanel):
         self.top.setLabel("left", "loss")
         self.bottom.setLabel("left", "accuracy (%)")
         self.bottom.setLabel("bottom", "training step")
+        self.wants_accuracy = True      # the data has an accuracy (show_accuracy)
+        self.view.installEventFilter(self)
         self.batch = self.top.plot([], [])
         self.batch.setClipToView(True)
         self.batch.setDownsampling(auto=True, method="peak")
@@ -37,12 +43,61 @@ class LossAccuracyPanel(PlotPanel):
         self.test_acc = self.bottom.plot([], [])
         self.watch_growth()          # room to the right for the next steps only while they arrive
 
+    def show_accuracy(self, on: bool) -> None:
+        """Whether the data has an accuracy to plot below the loss (not for regression)."""
+        self.wants_accuracy = bool(on)
+        self._place_accuracy()
+
+    def accuracy_label(self) -> str | None:
+        """The accuracy axis title that fits beside its plot, or None: then the view is too
+        short for two plots. The accuracy plot gets about 0.27 of the view's height (measured:
+        0.267–0.275 from 1280 × 800 to 1920 × 1080); a title longer than that ran into the loss
+        plot's (the landscape lab at 1280 × 800 in presentation mode). The note still gives
+        the accuracy when the plot is hidden."""
+        from PySide6.QtGui import QFont, QFontMetrics
+
+        font = QFont()
+        font.setPointSizeF(self.theme.tick_pt + 1)
+        room = ACCURACY_SHARE * self.view.height()
+        fm = QFontMetrics(font)
+        return next((t for t in ACCURACY_LABELS if fm.horizontalAdvance(t) + 4 <= room), None)
+
+    def _place_accuracy(self) -> None:
+        """Accuracy row on or off. A hidden item keeps its row (and its axes' minimum height)
+        in a QGraphicsGridLayout, so it leaves the layout instead of only hiding."""
+        label = self.accuracy_label()
+        on = self.wants_accuracy and label is not None
+        ci = self.view.ci
+        inside = self.bottom in ci.items
+        if on and not inside:
+            ci.addItem(self.bottom, row=1, col=0)
+            ci.layout.setRowStretchFactor(1, 2)
+        elif not on and inside:
+            ci.removeItem(self.bottom)
+        self.bottom.setVisible(on)
+        if on and self.bottom.getAxis("left").labelText != label:
+            self.bottom.setLabel("left", label)        # keeps the theme's label style
+        # The step axis title goes with the lowest plot shown, in the theme's label style.
+        t = self.theme
+        if on:
+            self.top.setLabel("bottom", None)
+        else:
+            self.top.setLabel("bottom", "training step",
+                              **{"color": t.fg, "font-size": f"{t.tick_pt + 1:g}pt"})
+        self.top.showAxis("bottom")
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if obj is self.view and event.type() == QEvent.Resize:
+            self._place_accuracy()
+        return super().eventFilter(obj, event)
+
     def plot_items(self):
         return [self.top, self.bottom]
 
     def apply_theme(self, theme):
         super().apply_theme(theme)
         self._style()
+        self._place_accuracy()         # the titles' size changed
 
     def _style(self) -> None:
         faint = pg.mkColor(TRAIN_COLOR)

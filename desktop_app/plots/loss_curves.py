@@ -35,7 +35,7 @@ class LossCurvesPlot(LossAccuracyPanel):
         self.gap.setBrush(pg.mkBrush(gap))
         faint = blend(TRAIN_COLOR, self.theme.bg, 110 / 255)     # the batch curve's alpha
         self.key_row.set([(faint, "solid", "batch"),
-                          (TRAIN_COLOR, "line_point", "train (whole set)"),
+                          (TRAIN_COLOR, "line_point", "train"),
                           (TEST_COLOR, "line_point", "test"),
                           (blend(TEST_COLOR, self.theme.bg, 0.35), "square", "gap")], self.theme)
 
@@ -43,7 +43,7 @@ class LossCurvesPlot(LossAccuracyPanel):
         super().new_run(info, history)
         self.regression = not info.dataset.is_classification
         self.top.setLabel("left", "MSE loss" if self.regression else "loss (nats)")
-        self.bottom.setVisible(not self.regression)
+        self.show_accuracy(not self.regression)
         self._restyle()
         self.mark_divergence(None)
 

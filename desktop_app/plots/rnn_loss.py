@@ -100,7 +100,7 @@ class RnnLossPlot(ModePanel, LossAccuracyPanel):
         ds = info.dataset
         self.classification = bool(ds.is_classification)
         self.top.setLabel("left", "cross-entropy (nats)" if self.classification else "MSE loss")
-        self._show_bottom(self.classification)
+        self.show_accuracy(self.classification)
         if self.classification:
             k = int(ds.n_outputs)
             self.baseline_value = math.log(k) if k > 1 else math.nan
@@ -115,18 +115,6 @@ class RnnLossPlot(ModePanel, LossAccuracyPanel):
             self.baseline.setPos(math.log10(self.baseline_value))   # log axis: log10 units
         self._legend()
         self.mark_divergence(None)
-
-    def _show_bottom(self, on: bool) -> None:
-        """Accuracy row on or off. A hidden item keeps its row (and its axes' minimum height)
-        in a QGraphicsGridLayout, so it leaves the layout instead of only hiding."""
-        ci = self.view.ci
-        inside = self.bottom in ci.items
-        if on and not inside:
-            ci.addItem(self.bottom, row=1, col=0)
-            ci.layout.setRowStretchFactor(1, 2)
-        elif not on and inside:
-            ci.removeItem(self.bottom)
-        self.bottom.setVisible(on)
 
     def set_clip(self, clip: float) -> None:
         if clip != self.clip:

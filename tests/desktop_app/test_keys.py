@@ -16,7 +16,7 @@ def test_deep_lab_keys_follow_the_view(make_window, qtbot):
         assert not _legends(p), p.key           # the key is above the plot, not on it
     assert lab.grad.key_row.text() == "at the start mean-field prediction now (measured)"
     assert "median" in lab.activations.top_key.text()
-    assert lab.loss.key_row.text() == "batch train (whole set) test gap"
+    assert lab.loss.key_row.text() == "batch train test gap"
     assert lab.boundary.key_row.text() == "train test colour: class"
     lab.grad.mode_box.setCurrentIndex(lab.grad.mode_box.findData("over_time"))
     names = lab.grad.key_row.text().split()

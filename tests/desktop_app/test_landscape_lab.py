@@ -188,7 +188,10 @@ def test_3d_view_falls_back_to_the_map_offscreen(make_window, qtbot):
     # Themes and presentation mode restyle every part of the lab.
     win.set_theme("dark")
     win.toggle_presentation(True)
-    assert m.leg.columnCount == 2 and lab.slice.leg.columnCount == 2
+    # The keys are rebuilt in the theme's colours and presentation size.
+    for key in (m.key_row, lab.slice.key_row):
+        assert key.entries and "#e6e6e6" in key.label.text()
+        assert f"{win.theme.tick_pt:g}pt" in key.label.text()
     assert m.view.backgroundBrush().color().name() == "#1e1f22"
     for p in lab.panels():
         p.dirty = True

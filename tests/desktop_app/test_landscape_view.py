@@ -38,7 +38,7 @@ def inside_view(panel, item) -> bool:
 
 
 def legend_labels(m) -> list[str]:
-    return [label.text for _, label in m.leg.items]
+    return [label for _, _, label in m.key_row.entries]
 
 
 def test_legend_lists_only_what_the_map_draws(make_window, qtbot):
@@ -69,10 +69,12 @@ def test_legend_lists_only_what_the_map_draws(make_window, qtbot):
     assert legend_labels(m) == ["contour lines", "training path (projected)",
                                 "start of the path", "current weights θ"]
     assert "training path is not drawn" not in m.note.text()
-    # Four entries: the legend takes as many columns as fit, and nothing (the colour bar, the
-    # last entry) is pushed past the view's right edge.
-    qtbot.waitUntil(lambda: inside_view(m, m.bar) and inside_view(m, m.leg), timeout=2000)
-    assert inside_view(lab.slice, lab.slice.leg)
+    # The colour bar is not pushed past the view's right edge, and the keys wrap inside their
+    # panels rather than widen them.
+    qtbot.waitUntil(lambda: inside_view(m, m.bar), timeout=2000)
+    for p in (m, lab.slice):
+        assert p.key_row.label.width() <= p.width()
+    assert [label for _, _, label in lab.slice.key_row.entries] == list(f.lines)
     # A theme change keeps the legend to what is drawn.
     win.toggle_presentation(True)
     assert legend_labels(m) == ["contour lines", "training path (projected)",
