@@ -73,6 +73,17 @@ SPAN_TIP = (
     "span's ratio to that scale, and this box then shows the half-width they are drawn with.")
 
 
+
+def column(*widgets: QWidget) -> QWidget:
+    """The widgets stacked tightly, as one cell of a form."""
+    w = QWidget()
+    lay = QVBoxLayout(w)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(2)
+    for x in widgets:
+        lay.addWidget(x)
+    return w
+
 class LandscapeControls(QGroupBox):
     settings_changed = Signal(object)     # LandscapeSettings
     new_directions = Signal()
@@ -152,23 +163,11 @@ class LandscapeControls(QGroupBox):
         form.addRow(self._label("Resolution", self.resolution.toolTip()), self.resolution)
         form.addRow(self._label("Map shows", self.split.toolTip()), self.split)
         form.addRow(self._label("Eval examples", self.subset.toolTip()), self.subset)
-        checks = QWidget()
-        cl = QVBoxLayout(checks)
-        cl.setContentsMargins(0, 0, 0, 0)
-        cl.setSpacing(2)
-        for box in (self.log, self.same_scale):
-            cl.addWidget(box)
         form.addRow(self._label("Colours", "Colour scale of the map (and the slices' y axis: "
-                                "log)"), checks)
+                                "log)"), column(self.log, self.same_scale))
         self.top_label = self._label("Top colour", TOP_TIP)
         form.addRow(self.top_label, self._with_unit(self.top, "nats"))
-        more = QWidget()
-        ml = QVBoxLayout(more)
-        ml.setContentsMargins(0, 0, 0, 0)
-        ml.setSpacing(2)
-        for box in (self.live, self.curvature):
-            ml.addWidget(box)
-        form.addRow(QLabel(""), more)
+        form.addRow(QLabel(""), column(self.live, self.curvature))
         outer = QHBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
         outer.addLayout(form)
