@@ -11,6 +11,10 @@ not decide the result. A round of the small net is 50 steps, the mean-field refr
 that every round pays its share of that refresh (fastest rounds would otherwise skip it).
 
     python -m benchmarks.bench_step_overhead [--steps N] [--rounds 15] [--threads 1]
+        [--probe-every K]
+
+`--probe-every K` measures `train.probe_every = K` (every probe on every K-th step, the global
+norm, loss and accuracy on all): what a lecture that needs no per-step profile gains.
 """
 
 from __future__ import annotations
@@ -30,13 +34,13 @@ from core.training.trainer import Trainer
 CASES = [(10, 64, MeanFieldCache.REFRESH), (50, 256, 10)]
 
 
-def build(depth: int, width: int) -> Trainer:
+def build(depth: int, width: int, probe_every: int = 1) -> Trainer:
     cfg = config_from_partial({
         "data": {"name": "spirals", "n_train": 1024},
         "model": {"depth": depth, "width": width, "activation": "tanh"},
         "init": {"scheme": "xavier_normal"},
         "optim": {"name": "momentum", "lr": 0.01, "batch_size": 128},
-        "train": {"eval_every": 100_000, "probe_every": 1}})
+        "train": {"eval_every": 100_000, "probe_every": probe_every}})
     return Trainer(cfg)
 
 
@@ -60,8 +64,9 @@ def probed_steps(tr: Trainer, n: int) -> tuple[float, float]:
     return (time.perf_counter() - t) / n, (time.process_time() - c) / n
 
 
-def run_case(depth: int, width: int, steps: int, rounds: int, threads: int) -> dict:
-    tr = build(depth, width)
+def run_case(depth: int, width: int, steps: int, rounds: int, threads: int,
+             probe_every: int = 1) -> dict:
+    tr = build(depth, width, probe_every)
     torch.set_num_threads(threads)
     x, y = tr.x_train[:128], tr.y_train[:128]
     # Make the instrumented trainer see a fixed batch of the same size.
@@ -83,8 +88,12 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--steps", type=int, default=None, help="steps per round (default: per model)")
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--probe-every", type=int, default=1, help="train.probe_every (default 1)")
     args = ap.parse_args(argv)
-    rows = [run_case(d, w, args.steps or n, args.rounds, args.threads) for d, w, n in CASES]
+    rows = [run_case(d, w, args.steps or n, args.rounds, args.threads, args.probe_every)
+            for d, w, n in CASES]
+    if args.probe_every != 1:
+        print(f"probes every {args.probe_every} steps")
     print(f"{'model':>12} {'threads':>7} {'plain ms':>9} {'probed ms':>10} {'ratio':>6} "
           f"{'cpu ratio':>9}   (ms and ratio: fastest rounds; cpu ratio: medians)")
     for r in rows:
