@@ -113,8 +113,14 @@ class SessionActions(QObject):
             if not folder:
                 return []
         paths: list[str] = []
+        lab = self.w.current_lab()
+        lab.enlarger.restore()            # hidden panels would export what they last drew
+        lab.plots_area.layout().activate()
+        for panel in lab.panels():
+            panel.dirty = True
+        lab.refresh(self.w.controller.history, force_range=True)
         try:
-            for panel in self.w.current_lab().panels():
+            for panel in lab.panels():
                 paths += export_panel(panel, os.path.join(folder, panel.key))
         except OSError as e:
             self.w.show_error("Export failed", str(e))

@@ -38,6 +38,26 @@ def test_export_writes_png_svg_csv(make_window, qtbot, tmp_path):
     assert (tmp_path / "grad_heatmap.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_export_all_while_a_panel_is_enlarged(make_window, qtbot, tmp_path):
+    from PySide6.QtGui import QImage
+
+    win = make_window()
+    _run_some(win, qtbot)
+    lab = win.current_lab()
+    grid_size = (lab.loss.width(), lab.loss.height())
+    lab.enlarger.toggle(lab.grad)
+    qtbot.waitUntil(lambda: lab.grad.width() > 2 * grid_size[0])
+    with qtbot.waitSignal(win.sessions.exported):
+        win.sessions.export_all(str(tmp_path))
+    # The grid is back and every panel is exported at its place in it (PNG at 2×), the
+    # enlarged one included, none as a stale or empty picture.
+    assert lab.enlarger.panel is None and all(p.isVisible() for p in lab.panels())
+    for p in lab.panels():
+        img = QImage(str(tmp_path / f"{p.key}.png"))
+        assert (img.width(), img.height()) == (2 * p.width(), 2 * p.height()), p.key
+    assert lab.grad.width() < 1.5 * grid_size[0]
+
+
 def test_save_and_open_session(make_window, qtbot, tmp_path):
     win = make_window()
     _run_some(win, qtbot, 8)
