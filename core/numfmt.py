@@ -3,12 +3,16 @@
 Plain decimals where they are short (0.001 to 9999), scientific notation with Unicode
 superscripts elsewhere ("2.0 × 10⁻¹⁸", never "2e-18" or "10^-17.7"): a QLabel shows these
 without rich text. Signs are ASCII "-" like the rest of the app (and parseable by float()).
-Nothing here imports Qt.
+Nothing here imports Qt: core's plain-words messages use it too (desktop_app.plots.numfmt
+re-exports it).
 """
 
 from __future__ import annotations
 
 import math
+
+__all__ = ["NONE", "PLAIN", "SUBSCRIPT", "SUPERSCRIPT", "diff", "log_range_text", "num", "pow10",
+           "sci", "sub", "sup"]
 
 SUPERSCRIPT = str.maketrans("-0123456789.", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹·")
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
