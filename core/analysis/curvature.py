@@ -13,6 +13,9 @@ Indicators
   At zero initialization λ_min ≈ −λ_max lies ~15 SE below 0; the small negative λ_min of trained
   nets (a few % of λ_max) is usually within 2 SE, i.e. the data cannot tell it from 0.
 - Plateau: gradient norm and curvature both tiny (‖g‖ < grad_tol and max|λ| < curv_tol).
+
+The message's numbers are written by core.numfmt.num (1210, 0.0123, 2.0 × 10⁻⁶; never 1.21e+03),
+λ_max and the limit to 3 significant digits like the readout's table.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from core.analysis.hessian import (
     spectral_density,
 )
 from core.analysis.landscape_problem import LossProblem
+from core.numfmt import num
 
 STATUSES = ("unstable", "saddle", "plateau", "edge_of_stability", "stable")
 ADAPTIVE = ("rmsprop", "adam", "adamw")
@@ -123,20 +127,22 @@ def classify(lambda_max: float, lambda_min: float, grad_norm: float, limit: floa
     if math.isfinite(limit) and 1 - th.edge_below <= lambda_max / limit <= 1 + th.edge_above:
         flags.append("edge_of_stability")
     status = next((s for s in STATUSES if s in flags), "stable")
+    lmax, lmin, lim = num(lambda_max, 3), num(lambda_min, 2), num(limit, 3)
+    noise_text, grad = num(noise, 2), num(grad_norm, 2)
     words = {
-        "unstable": f"λ_max = {lambda_max:.3g} is well above the stability limit {limit:.3g} (2/lr "
-                    "for plain SGD): gradient descent overshoots along the sharpest direction",
-        "saddle": f"λ_min = {lambda_min:.3g} < 0 beyond noise ({noise:.2g}): a saddle, the loss "
-                  "curves down along some direction; gradient descent leaves it only slowly",
-        "plateau": f"gradient ({grad_norm:.2g}) and curvature ({lambda_max:.2g}) are both tiny: a "
+        "unstable": f"λ_max = {lmax} is well above the stability limit {lim} (2/lr for plain "
+                    "SGD): gradient descent overshoots along the sharpest direction",
+        "saddle": f"λ_min = {lmin} < 0 beyond noise ({noise_text}): a saddle, the loss curves "
+                  "down along some direction; gradient descent leaves it only slowly",
+        "plateau": f"gradient ({grad}) and curvature ({num(lambda_max, 2)}) are both tiny: a "
                    "plateau, steps make almost no progress",
-        "edge_of_stability": f"λ_max = {lambda_max:.3g} sits at the stability limit {limit:.3g}: "
-                             "the edge of stability, where full-batch training hovers",
-        "stable": f"λ_max = {lambda_max:.3g} is below the stability limit {limit:.3g} and no "
-                  "direction curves down: a stable basin" if lambda_min >= 0 else
-                  f"λ_max = {lambda_max:.3g} is below the stability limit {limit:.3g}, and "
-                  f"λ_min = {lambda_min:.2g} is within its noise ({noise:.2g}) of 0: no direction "
-                  "measurably curves down, a stable basin",
+        "edge_of_stability": f"λ_max = {lmax} sits at the stability limit {lim}: the edge of "
+                             "stability, where full-batch training hovers",
+        "stable": f"λ_max = {lmax} is below the stability limit {lim} and no direction curves "
+                  "down: a stable basin" if lambda_min >= 0 else
+                  f"λ_max = {lmax} is below the stability limit {lim}, and λ_min = {lmin} is "
+                  f"within its noise ({noise_text}) of 0: no direction measurably curves down, "
+                  "a stable basin",
     }
     return status, flags, words[status]
 
