@@ -6,6 +6,12 @@ hides some of them. Each entry is a glyph in the series' colour (its marker and 
 ● filled, ○ hollow, ━ solid, ╍ dashed, ┄ dotted) and a name. It is a word-wrapping QLabel,
 not a pyqtgraph LabelItem: a long key wraps instead of widening the plot layout past the
 panel, and the panel's PNG/SVG export includes it.
+
+A key wraps only between entries, never inside one: Qt breaks lines by the Unicode rules, which
+allow a break after "|" or "/" even next to a no-break space (at 1280 × 800 "|λ|" ended one line
+and "= ρ" began the next). So every character of an entry is glued to the next with a word
+joiner (U+2060, no width, no break either side); entries are separated by two no-break spaces
+and a space, the only break opportunity, so no line starts with a blank.
 """
 
 from __future__ import annotations
@@ -22,14 +28,28 @@ GLYPHS = {"point": "●", "hollow": "○", "solid": "━━", "dash": "╍╍", 
           "line_triangle": "━▲━", "square": "■"}
 
 
+WORD_JOINER = "\u2060"
+# Between entries: two no-break spaces (glued to the entry before) and a space, after which
+# alone a line may break (a plain space would be collapsed by the HTML parser).
+ENTRY_SEPARATOR = WORD_JOINER + "\u00a0\u00a0 "
+
+
+def unbreakable(text: str) -> str:
+    """`text` with a word joiner between any two characters and no-break spaces: a line
+    never breaks inside it."""
+    return WORD_JOINER.join(text.replace(" ", "\u00a0"))
+
+
 def key_html(entries, theme: Theme) -> str:
-    """entries: [(colour, glyph name or text, label)] → rich text."""
+    """entries: [(colour, glyph name or text, label)] → rich text; each entry (glyph and
+    label) is one unbreakable unit."""
     parts = []
     for color, glyph, label in entries:
-        g = GLYPHS.get(glyph, glyph)
-        parts.append(f"<span style='color:{color}'>{g}</span>&nbsp;"
-                     f"<span style='color:{theme.fg}'>{html.escape(label).replace(' ', '&nbsp;')}</span>")
-    return " &nbsp; ".join(parts)
+        g = unbreakable(GLYPHS.get(glyph, glyph))
+        name = html.escape(unbreakable(label))
+        parts.append(f"<span style='color:{color}'>{g}</span>{WORD_JOINER}\u00a0{WORD_JOINER}"
+                     f"<span style='color:{theme.fg}'>{name}</span>")
+    return ENTRY_SEPARATOR.join(parts)
 
 
 class KeyRow:
