@@ -38,6 +38,39 @@ def rescale_spectrum(spec: dict, radius: float) -> dict:
             "singular_values": [v * k for v in spec["singular_values"]]}
 
 
+# ---- the loss of a network without memory ---------------------------------------------------
+def no_memory_loss(y_train: np.ndarray, y_test: np.ndarray, classification: bool,
+                   n_classes: int = 0) -> tuple[float, float]:
+    """(train, test) loss of the best constant prediction fitted on the training targets: what a
+    network that ignores its inputs can reach, measured on each split with the trainer's loss.
+
+    Regression (mean squared error over every output): predict the training mean of each
+    output. Train: the training targets' variance; test: mean((y_test − mean_train)²), which is
+    var(y_test) + (mean_test − mean_train)², so it is not var(y_test).
+    Classification (cross-entropy over every position): predict the training class frequencies
+    p. Train: their entropy (≤ ln K, equal for balanced classes); test: −mean log p[y_test],
+    ∞ when a test class never occurs in training. NaN for an empty split."""
+    ytr = np.asarray(y_train)
+    yte = np.asarray(y_test)
+    if ytr.size == 0:
+        return float("nan"), float("nan")
+    if classification:
+        k = max(int(n_classes), int(ytr.max()) + 1, int(yte.max()) + 1 if yte.size else 0)
+        p = np.bincount(ytr.ravel().astype(np.int64), minlength=k) / ytr.size
+        with np.errstate(divide="ignore"):
+            logp = np.log(p)
+        train = float(-np.sum(p[p > 0] * logp[p > 0]))
+        test = float(-np.mean(logp[yte.ravel().astype(np.int64)])) if yte.size else float("nan")
+        return train, test
+    ytr = ytr.astype(np.float64).reshape(len(ytr), -1)
+    mean = ytr.mean(axis=0)
+    train = float(np.mean((ytr - mean) ** 2))
+    if yte.size == 0:
+        return train, float("nan")
+    yte = yte.astype(np.float64).reshape(len(yte), -1)
+    return train, float(np.mean((yte - mean) ** 2))
+
+
 # ---- gradients through time -----------------------------------------------------------------
 def linear_prediction(grad_t: np.ndarray, rho: float, loss_steps: int = 1) -> np.ndarray:
     """ρ^(a − t) · grad_t[a] for t ≤ a, anchored at a = T − loss_steps (the first step the loss

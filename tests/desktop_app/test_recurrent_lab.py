@@ -176,10 +176,33 @@ def test_every_plot_exports_png_svg_and_csv(open_lab, qtbot, tmp_path):
     assert "Update gate" in lab.gates.title_label.text()
 
 
+def _dataset(win):
+    from core.data import build_dataset
+
+    cfg = win.state.config
+    return build_dataset(cfg.data, cfg.seed)
+
+
 def test_copy_task_shows_accuracy_and_clipped_steps(open_lab, qtbot):
     win, lab = open_lab()                                   # the adding problem: no accuracy
     c = win.controller
     assert lab.loss.bottom not in lab.loss.view.ci.items
+    assert lab.loss.shown_title() == "Loss"                 # no accuracy: not in the title
+    # No memory: the training targets' mean, scored on train and on test (independently here).
+    ds = _dataset(win)
+    y_tr, y_te = ds.y_train.astype(np.float64), ds.y_test.astype(np.float64)
+    want_train, want_test = y_tr.var(), np.mean((y_te - y_tr.mean()) ** 2)
+    assert want_test != pytest.approx(y_te.var(), rel=1e-6)  # the split's means differ
+    redraw(win, lab)
+    loss = lab.loss
+    assert loss.baseline.isVisible() and loss.baseline_test.isVisible()
+    assert loss.baseline.value() == pytest.approx(math.log10(want_train), rel=1e-9)   # log axis
+    assert loss.baseline_test.value() == pytest.approx(math.log10(want_test), rel=1e-9)
+    assert {"no memory, train", "no memory, test"} <= set(
+        label for _, _, label in loss.key_row.entries)
+    from desktop_app.plots.clean import fmt
+
+    assert f"No memory: train {fmt(want_train)}, test {fmt(want_test)}." in loss.note.text()
     with qtbot.waitSignal(c.run_started, timeout=10000):
         assert win.state.set_values({"model.activation": "tanh", "data.name": "copy",
                                      "data.copy_symbols": 2, "optim.clip_norm": 0.01})
@@ -188,6 +211,14 @@ def test_copy_task_shows_accuracy_and_clipped_steps(open_lab, qtbot):
     qtbot.waitUntil(lambda: c.step_count == 6, timeout=10000)
     redraw(win, lab)
     assert lab.loss.bottom.isVisible() and lab.loss.bottom in lab.loss.view.ci.items
+    assert lab.loss.shown_title() == "Loss and accuracy"
+    # Copy: the training symbols' frequencies p, as cross-entropy on train and on test.
+    ds = _dataset(win)
+    p = np.bincount(ds.y_train.ravel(), minlength=ds.n_outputs) / ds.y_train.size
+    assert lab.loss.baseline.value() == pytest.approx(
+        math.log10(-np.sum(p * np.log(p))), rel=1e-9)
+    assert lab.loss.baseline_test.value() == pytest.approx(
+        math.log10(-np.mean(np.log(p[ds.y_test.ravel()]))), rel=1e-9)
     assert len(lab.loss.test_acc.getData()[0]) >= 1
     assert "Clipped steps: 6 of 6" in lab.loss.note.text()
     # Copy reads the last k = 2 steps: the prediction is anchored at t = T − 2.
@@ -255,6 +286,9 @@ def test_compare_gives_three_curves_and_can_be_cancelled(open_lab, qtbot):
         assert len(lab.loss.kind_batch[kind].getData()[0]) == 6
     assert {row[0] for row in lab.loss.csv_table()[1]} == {"rnn", "lstm", "gru"}
     assert "RNN" in lab.loss.key_row.text() and "GRU" in lab.loss.key_row.text()
+    # The comparison's curves are test losses: no training-set no-memory line beside them.
+    assert not lab.loss.baseline.isVisible()
+    assert "no memory, train" not in lab.loss.key_row.text()
     # A long comparison: the GUI keeps running while it trains, Cancel stops it within a step.
     assert cmp_.start(steps=100_000)
     qtbot.waitUntil(lambda: bool(cmp_.result) and len(cmp_.result[0].steps) > 5, timeout=20000)
