@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 __all__ = ["NONE", "PLAIN", "SUBSCRIPT", "SUPERSCRIPT", "diff", "log_range_text", "num", "pow10",
-           "sci", "sub", "sup"]
+           "sci", "sub", "sup", "with_error"]
 
 SUPERSCRIPT = str.maketrans("-0123456789.", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹·")
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -99,6 +99,58 @@ def diff(a, b, digits: int = 3) -> str:
     if plain:
         return f"{d:+.{places}f}"
     return ("+" if d > 0 else "") + sci(d, 2)
+
+
+def _error_decade(err: float) -> int:
+    """The decade k of the last digit an uncertainty is given to (Particle Data Group rule):
+    two significant digits when its first three are 100 to 354 (1.5, 0.23, 130), one when
+    they are 355 to 949 (0.4, 9); 950 to 999 round up to two digits of the next decade (0.97 →
+    1.0)."""
+    mant, _, exp = f"{err:.2e}".partition("e")      # '9.99e+00'; 9.996 rounds to '1.00e+01'
+    lead3 = int(round(float(mant) * 100))
+    return int(exp) - 1 if lead3 < 355 else int(exp)
+
+
+def _round_half_away(v: float) -> int:
+    """2.5 → 3, -2.5 → -3 (round() would give 2 and -2)."""
+    return int(math.copysign(math.floor(abs(v) + 0.5), v))
+
+
+def _shift(i: int, places: int) -> str:
+    """The integer i × 10**-places as a decimal with `places` decimals: (-12, 1) → '-1.2'."""
+    if places <= 0:
+        return str(i * 10 ** -places)
+    digits = str(abs(i)).rjust(places + 1, "0")
+    return ("-" if i < 0 else "") + digits[:-places] + "." + digits[-places:]
+
+
+def with_error(x, err, max_digits: int = 4) -> str:
+    """A value with its uncertainty, the value to the uncertainty's precision: the uncertainty
+    has 1 or 2 significant digits (see `_error_decade`), the value is rounded to the same
+    decade. with_error(-0.1167, 1.5) → '-0.1 ± 1.5', (2.019, 2.1) → '2.0 ± 2.1',
+    (61.3, 9.2) → '61 ± 9', (-121.6, 130) → '-120 ± 130'; outside the plain range one power of
+    ten for both: (2.0e-5, 2.1e-5) → '(2.0 ± 2.1) × 10⁻⁵'. A value the uncertainty would give
+    more than `max_digits` significant digits is shown to `max_digits` and the uncertainty on
+    its own: (0.693147, 1.2e-6) → '0.6931 ± 1.2 × 10⁻⁶'. Without a finite uncertainty > 0:
+    `num(x, max_digits)`."""
+    if not _finite(x):
+        return NONE
+    x = float(x)
+    if not _finite(err) or float(err) <= 0:
+        return num(x, max_digits)
+    err = float(err)
+    if abs(x) >= err * 10.0 ** (max_digits + 1):   # far too many digits (and x / unit may overflow)
+        return f"{num(x, max_digits)} ± {num(err, 2)}"
+    k = _error_decade(err)
+    unit = 10.0 ** k
+    xi, ei = _round_half_away(x / unit), _round_half_away(err / unit)
+    top = max(abs(xi), ei)                     # in units of 10**k; ei ≥ 1
+    e = k + len(str(top)) - 1                  # decade of the larger rounded number
+    if e - k + 1 > max_digits:
+        return f"{num(x, max_digits)} ± {num(err, 2)}"
+    if PLAIN[0] <= top * unit < PLAIN[1]:
+        return f"{_shift(xi, -k)} ± {_shift(ei, -k)}"
+    return f"({_shift(xi, e - k)} ± {_shift(ei, e - k)}) × 10{sup(e)}"
 
 
 def log_range_text(lo: float, hi: float) -> str:

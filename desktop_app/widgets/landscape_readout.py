@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.numfmt import num, with_error
 from desktop_app.plots.clean import fmt
 from desktop_app.theme import Theme
 
@@ -31,9 +32,11 @@ STATUS_COLORS = {"stable": "#009E73", "edge_of_stability": "#E69F00", "unstable"
 ROWS = (
     ("lambda_max", "λ_max", "Largest Hessian eigenvalue: the curvature along the sharpest direction"),
     ("lambda_min", "λ_min", "Lowest Hessian eigenvalue (± its sampling standard error); clearly "
-                            "negative means the loss curves down along some direction"),
+                            "negative means the loss curves down along some direction. "
+                            "'consistent with 0': less than one standard error from 0"),
     ("trace", "trace H", "Sum of all eigenvalues (Hutchinson estimate ± standard error): "
-                         "the overall sharpness"),
+                         "the overall sharpness. 'consistent with 0': less than one standard "
+                         "error from 0"),
     ("two_over_lr", "2/lr", "Stability limit of plain gradient descent: above it, steps along "
                             "the sharpest direction overshoot and grow"),
     ("grad_norm", "‖∇L‖", "Length of the gradient at θ (on the evaluation examples)"),
@@ -138,11 +141,9 @@ class CurvatureReadout(QFrame):
         """Show a core.analysis.curvature.CurvatureReport."""
         self.report = r
         v = self.values
-        v["lambda_max"].setText(fmt(r.lambda_max, 4))
-        se = r.lambda_min_stderr
-        v["lambda_min"].setText(fmt(r.lambda_min, 4) + (f"  ± {fmt(se, 2)}" if _ok(se) else ""))
-        v["trace"].setText(fmt(r.trace, 4) + (f"  ± {fmt(r.trace_stderr, 2)}"
-                                              if _ok(r.trace_stderr) else ""))
+        v["lambda_max"].setText(fmt(r.lambda_max, 3))      # as the plain-words message
+        v["lambda_min"].setText(estimate_text(r.lambda_min, r.lambda_min_stderr))
+        v["trace"].setText(estimate_text(r.trace, r.trace_stderr))
         limit = fmt(r.two_over_lr, 4)
         if _ok(r.stability_limit) and _ok(r.two_over_lr) and \
                 abs(r.stability_limit - r.two_over_lr) > 1e-9 * r.two_over_lr:
@@ -152,7 +153,8 @@ class CurvatureReadout(QFrame):
         v["loss"].setText(f"{fmt(r.loss, 4)} nats")
         self.status.setText(STATUS_WORDS.get(r.status, r.status))
         ratio = r.lambda_max / r.stability_limit if _ok(r.stability_limit) else math.nan
-        extra = f" λ_max is {ratio:.0%} of the limit." if _ok(ratio) else ""
+        extra = "" if not _ok(ratio) else f" λ_max is {ratio:.0%} of the limit." if ratio < 2 \
+            else f" λ_max is {num(ratio, 2)} times the limit."
         notes = "".join(f"<br><i>{html.escape(n)}</i>" for n in r.notes)
         self.message.setText(f"Step {r.step}: {html.escape(r.message)}.{extra}{notes}")
         self._style_status()
@@ -179,6 +181,15 @@ class CurvatureReadout(QFrame):
         super().resizeEvent(event)
         if event.oldSize().width() != event.size().width():
             self.updateGeometry()          # the message wraps differently: new minimum height
+
+
+def estimate_text(x, err) -> str:
+    """A sampled estimate to its standard error's precision ('-0.1 ± 1.5', '61 ± 9'), said to be
+    consistent with 0 when it is less than one standard error from 0."""
+    text = with_error(x, err)
+    if _ok(x) and _ok(err) and err > 0 and abs(x) < err:
+        text += "  (consistent with 0)"
+    return text
 
 
 def _ok(x) -> bool:

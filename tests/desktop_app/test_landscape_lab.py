@@ -48,7 +48,7 @@ def test_grid_has_the_requested_shape_and_its_centre_is_the_current_loss(make_wi
     r = lab.readout
     qtbot.waitUntil(lambda: r.report is not None and r.report.step == 6, timeout=5000)
     for key in ("lambda_max", "lambda_min", "trace", "two_over_lr"):
-        assert np.isfinite(float(r.values[key].text().split()[0]))
+        assert np.isfinite(float(r.values[key].text().split()[0].lstrip("(")))   # "(2.0 ± …"
     assert float(r.values["two_over_lr"].text().split()[0]) == pytest.approx(2 / 0.1)
     assert r.status.text() in ("Stable", "Edge of stability", "Unstable (beyond 2/lr)",
                                "Saddle point", "Plateau")
@@ -254,3 +254,4 @@ def test_weight_copies_slow_down_for_large_nets():
     assert snapshot_interval(cfg) == SNAPSHOT_INTERVAL
     big = cfg.with_value("model.depth", 60).with_value("model.width", 512)
     assert snapshot_interval(big) > 1.0          # ≤ 20 MB of weights per second
+

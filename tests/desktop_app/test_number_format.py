@@ -89,3 +89,13 @@ def test_captions_print_no_raw_exponents(make_window, qtbot):
     assert "gap" in notes[1] and "(dark) to" in notes[0]
     for text in notes:
         assert "10^" not in text and not re.search(r"\de[-+]\d", text), text
+
+
+def test_the_desktop_module_re_exports_core_numfmt():
+    """The formatter lives in core (its messages use it); desktop_app.plots.numfmt re-exports it."""
+    import core.numfmt
+    import desktop_app.plots.numfmt
+
+    assert "with_error" in core.numfmt.__all__
+    for name in core.numfmt.__all__:
+        assert getattr(desktop_app.plots.numfmt, name) is getattr(core.numfmt, name)
