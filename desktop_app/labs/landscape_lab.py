@@ -209,6 +209,11 @@ class LandscapeLab(Lab):
     def refresh(self, history, force_range: bool = False) -> int:
         if force_range and self.isVisible() and not self.controller.running:
             self.settle()          # the final picture (screenshot) shows the newest weights
+            # settle() processes events: the window's frame timer may have redrawn the panels
+            # meanwhile (without re-ranging) and cleared their dirty flags, and a panel that is
+            # not dirty ignores the refresh. The final picture must be re-ranged: draw them all.
+            for p in self.panels():
+                p.dirty = True
         return super().refresh(history, force_range)
 
     def apply_theme(self, theme) -> None:

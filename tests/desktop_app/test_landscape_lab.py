@@ -255,3 +255,30 @@ def test_weight_copies_slow_down_for_large_nets():
     big = cfg.with_value("model.depth", 60).with_value("model.width", 512)
     assert snapshot_interval(big) > 1.0          # ≤ 20 MB of weights per second
 
+
+def test_forced_refresh_re_ranges_even_if_a_frame_drew_during_settle(make_window, qtbot):
+    """The screenshot's final picture: `refresh(force_range=True)` first settles (processing
+    events), and the window's frame timer may redraw the panels then, without re-ranging, and
+    clear their dirty flags; the forced re-range must still happen (the loss plot's step axis
+    ended at ~550 after 600 steps, the room to grow still there)."""
+    from desktop_app.plots.step_axis import END_PAD
+
+    win, lab = open_lab(make_window, qtbot)
+    c = win.controller
+    c.step(40)
+    qtbot.waitUntil(lambda: c.step_count >= 40 and not c.running, timeout=20000)
+    last = float(c.history.column("step")[-1])
+    lab.loss.top.setXRange(0, 2 * last, padding=0)     # a range from while the run grew
+    lab.loss.growth.arrived()                          # records have just arrived
+    settle = lab.settle
+
+    def settle_with_a_frame(*args, **kwargs):
+        win.frame()            # the frame timer fires while settle processes events
+        return settle(*args, **kwargs)
+
+    lab.settle = settle_with_a_frame
+    for p in lab.panels():     # as ScreenshotRun._save and export_all do
+        p.dirty = True
+    assert lab.refresh(c.history, force_range=True) >= 1
+    lo, hi = lab.loss.top.viewRange()[0]
+    assert last <= hi <= last + 2 * END_PAD * last + 1
