@@ -29,6 +29,10 @@ BANDS = ((0, 6, 50), (1, 5, 80), (2, 4, 120))
 # Layers whose largest values differ by more than this get the signed log axis.
 SYMLOG_SPAN = 1e3
 
+DEFINITIONS = ("Percentiles over the batch and the units of each layer. Saturated: |tanh| > 0.97, "
+               "or sigmoid outside 0.03–0.97 (its slope is then below 0.03). Dead: a unit that "
+               "outputs 0 for every example of the batch (no gradient reaches its weights).")
+
 BOTTOM_KEY = (f"<span style='color:{OKABE_ITO[1]}'>▲ % saturated</span> &nbsp; "
               f"<span style='color:{OKABE_ITO[3]}'>■ % dead</span> &nbsp; per layer")
 
@@ -105,7 +109,7 @@ class ActivationsPlot(PlotPanel):
 
     def _which_changed(self) -> None:
         name = "φ(z)" if self.which.currentData() == "act_pct" else "z"
-        self.top.setLabel("left", name if self.symlog is None else f"{name} (signed log)")
+        self.top.setLabel("left", name)    # the note says when the axis is a signed log
         from desktop_app.theme import style_plot_item
 
         style_plot_item(self.top, self.theme)
@@ -136,12 +140,10 @@ class ActivationsPlot(PlotPanel):
         self.saturated.setData(*finite_xy(x, sat))
         self.dead.setData(*finite_xy(x, dead))
         step = int(history.probe_steps(field)[-1])
-        note = (f"Step {step}. Saturation counts |tanh| > 0.97 or sigmoid outside "
-                "0.03–0.97; dead counts units that output 0 for every example of the batch.")
+        note = f"Step {step}."
         if self.symlog is not None:
-            note += (" The values span many decades: the axis is logarithmic on both sides of 0 "
-                     "(linear within ±" + f"{fmt(self.symlog, 2)}).")
-        self.set_note(note)
+            note += f" Signed log axis: the values span many decades (linear within ±{fmt(self.symlog, 2)})."
+        self.set_note(note, DEFINITIONS)
         self._table_fn = lambda: (["layer", "p1", "p10", "p25", "p50", "p75", "p90", "p99",
                         "pct_saturated", "pct_dead"],
                        np.column_stack([x, raw, sat, dead]).tolist())

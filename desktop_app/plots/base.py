@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGraphicsPathItem,
     QHBoxLayout,
-    QLabel,
     QMenu,
     QMessageBox,
     QSizePolicy,
@@ -28,6 +27,7 @@ from superqt import QElidingLabel
 
 from desktop_app.plots.icons import corners_icon
 from desktop_app.plots.legend_place import place_legend
+from desktop_app.plots.note_label import NoteLabel
 from desktop_app.plots.title_combo import TitleCombo
 from desktop_app.theme import Theme, style_plot_item
 
@@ -139,8 +139,7 @@ class PlotPanel(QFrame):
         self.view = pg.GraphicsLayoutWidget()
         self.view.ci.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.view, 1)
-        self.note = QLabel("")
-        self.note.setWordWrap(True)
+        self.note = NoteLabel()
         self.note.setObjectName("plotNote")
         self.note.hide()
         lay.addWidget(self.note)
@@ -285,8 +284,10 @@ class PlotPanel(QFrame):
         self.enlarge_requested.emit()
         event.accept()
 
-    def set_note(self, text: str) -> None:
-        self.note.setText(text)
+    def set_note(self, text: str, detail: str = "") -> None:
+        """The caption under the plot (at most a few lines: see NoteLabel); `detail`, a longer
+        explanation, is its tooltip."""
+        self.note.set_note(text, detail)
         self.note.setVisible(bool(text))
 
     def apply_theme(self, theme: Theme) -> None:

@@ -132,8 +132,7 @@ class DecisionBoundaryPlot(PlotPanel):
             self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
             bad = not np.all(np.isfinite(r.values))
             self.set_note(f"Model output at step {r.step}" + (
-                " is not finite (Inf/NaN): drawn grey." if bad else
-                "; circles: train, crosses: test; colour of a point = its class."))
+                " is not finite (Inf/NaN): drawn grey." if bad else "."))
             if rerange:
                 set_range(self.plot, x=(x0, x1))
                 set_range(self.plot, y=(y0, y1))

@@ -183,8 +183,9 @@ class GradPerLayerPlot(ModePanel):
         self.meanfield.setData(*finite_xy(x, mf))
         zero = int(np.sum(np.asarray(mat[-1]) == 0))
         if zero:
-            notes.append(f"{zero} layer(s) have exactly zero gradient (not drawable on a log axis).")
-        notes.insert(0, f"Step {step}; dotted: step {int(steps[0])}.")
+            layers = "1 layer has" if zero == 1 else f"{zero} layers have"
+            notes.append(f"{layers} exactly zero gradient (not drawable on a log axis).")
+        notes.insert(0, f"Step {step} (dotted: step {int(steps[0])}).")
         if self.div_step is not None:
             notes.append(f"The run diverged at step {self.div_step}; showing the last finite "
                          f"measurement (step {step}).")

@@ -303,11 +303,12 @@ class LandscapeMapPlot(PlotPanel):
                 ev = f.info["explained_variance"]
                 parts.append(f"PCA plane: {sum(ev):.0%} of the path's variance.")
             parts.append(self._scale_note(f))
-            parts.extend(f.notes)
-        if self.message:
-            parts.insert(0, self.message)
+        # What the student must not miss first: the note is cut to a few lines ("…", whole in
+        # its tooltip) so that the map keeps its height.
+        first = [self.message] if self.message else []
         if self.surface_note and self.mode == "2d":
-            parts.append(self.surface_note)
+            first.append(self.surface_note)
+        parts = first + (list(f.notes) if f is not None else []) + parts
         if self.mode == "3d" and f is not None:
             lo, hi = self.color_levels(f)
             unit = "log₁₀ loss" if self.log else "loss"

@@ -26,6 +26,7 @@ class LossCurvesPlot(LossAccuracyPanel):
         self.gap.setZValue(-10)
         self.top.addItem(self.gap)
         self.regression = False
+        self.eval_every = 1
         self._style()
 
     def _style(self) -> None:
@@ -42,6 +43,7 @@ class LossCurvesPlot(LossAccuracyPanel):
     def new_run(self, info, history):
         super().new_run(info, history)
         self.regression = not info.dataset.is_classification
+        self.eval_every = info.config.train.eval_every
         self.top.setLabel("left", "MSE loss" if self.regression else "loss (nats)")
         self.show_accuracy(not self.regression)
         self._restyle()
@@ -76,9 +78,12 @@ class LossCurvesPlot(LossAccuracyPanel):
             if not self.regression and np.isfinite(ta[i]):
                 text += f"; accuracy train {ta[i]:.1f}%, test {va[i]:.1f}%"
             self.set_note(text + ".")
+        elif self.div_step is not None:
+            self.set_note(f"The run diverged at step {self.div_step}, before a whole-set "
+                          "evaluation; the faint curve is each step's own batch.")
         else:
-            self.set_note("Train (whole set) and test loss are measured every "
-                          "train.eval_every steps; 'batch' is each step's own batch.")
+            self.set_note(f"Train (whole set) and test loss are measured every "
+                          f"{self.eval_every} steps; the faint curve is each step's own batch.")
         self._table_fn = lambda: (["step", "batch_loss", "train_loss", "test_loss", "train_acc_pct",
                         "test_acc_pct"], np.column_stack([steps, loss, tl, vl, ta, va]).tolist())
         if rerange:

@@ -78,5 +78,4 @@ class KeyRow:
 def caption(panel, short: str, detail: str = "") -> None:
     """A short note under the plot (it must fit presentation mode) with the longer
     explanation as its tooltip."""
-    panel.set_note(short)
-    panel.note.setToolTip(detail or short)
+    panel.set_note(short, detail or short)
