@@ -71,8 +71,9 @@ class CurvatureReadout(QFrame):
         self.status.setObjectName("curvatureStatus")
         self.status.setAlignment(Qt.AlignCenter)
         self.status.setToolTip("stable: λ_max below 2/lr and no negative curvature; edge of "
-                               "stability: λ_max within 10% of 2/lr; unstable: above it; saddle: "
-                               "λ_min < 0 beyond noise; plateau: gradient and curvature both tiny")
+                               "stability: λ_max from 90% to 130% of 2/lr; unstable: above that; "
+                               "saddle: λ_min < 0 beyond noise; plateau: gradient and curvature "
+                               "both tiny")
         self.message = QLabel("Computed with the landscape, from Hessian-vector products.")
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.RichText)
