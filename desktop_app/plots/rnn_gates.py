@@ -21,6 +21,7 @@ from PySide6.QtCore import QRectF, Qt
 from desktop_app.plots.base import PlotPanel, new_plot, set_range, style_colorbar
 from desktop_app.plots.clean import finite, finite_xy, fmt, span
 from desktop_app.plots.rnn_key import KeyRow, caption
+from desktop_app.plots.rnn_spectrum import rho_text
 from desktop_app.plots.rnn_task import GATE_BATCH
 from desktop_app.theme import BOUNDARY_CMAP, OKABE_ITO
 
@@ -244,7 +245,7 @@ class RnnGatePlot(PlotPanel):
         self.rho_curve.setData(*finite_xy(log[:, 0], log[:, 2]))
         gain = log[-1, 1] if len(log) else math.nan
         caption(self, f"Step {self.gates_step}: gain {fmt(gain, 3)} per step (geometric mean) vs "
-                      f"ρ = {fmt(rho, 3)}.",
+                      f"ρ = {rho_text(rho)}.",
                 "Top: the rms norm ‖J‖_F/√H of the step Jacobian ∂h_t/∂h_(t−1) = "
                 "diag(φ′(a_t))·W_hh at the states a batch of training sequences visits — the "
                 "factor by which a typical gradient direction changes per step back. It "

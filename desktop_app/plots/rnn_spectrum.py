@@ -4,13 +4,22 @@ singular values beside them.
 h_t = Wᵀh_(t−1) gives h_t = (Wᵀ)ᵗh_0: components along eigenvalues inside the unit circle
 shrink, those outside grow. The singular values bound one step's gain (‖W‖₂ = σ_max), which is
 not the spectral radius ρ = max|λ| unless W is normal (orthogonal, symmetric).
+
+The view is scaled for the picture the lesson describes: the unit circle, the step-0
+eigenvalues (hollow) and the current ones. When training blows W_hh up (rnn_exploding: ρ = 1245
+after the diverging step) the view keeps the step-0 scale instead of shrinking that picture
+to a dot: eigenvalues (and singular values) beyond it are drawn on the view's edge as triangles
+pointing out, and the note says how far off they are.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainterPath, QPolygonF, QTransform
 
 from desktop_app.plots.base import PlotPanel, new_plot
 from desktop_app.plots.clean import finite, finite_xy, fmt
@@ -22,10 +31,52 @@ RHO_COLOR = OKABE_ITO[1]      # orange
 SV_COLOR = OKABE_ITO[4]       # reddish purple
 
 _ANGLES = np.linspace(0.0, 2.0 * np.pi, 361)
+# The view keeps the step-0 scale (max(1, |λ| at step 0)) unless the current eigenvalues fit
+# within OFF_SCALE times it; then those beyond EDGE times it are drawn on that ring.
+OFF_SCALE = 3.0
+EDGE = 1.15          # the ring the off-scale ones are drawn on, in units of the scale
+PAD = 1.12           # the view's half-width when everything fits, in units of the scale
+PAD_OFF = 1.25       # … when some are drawn on the ring (room for the triangles)
+ARROW_STEP = 5                       # degrees between the prepared outward triangles
 
 
 def circle(r: float) -> tuple[np.ndarray, np.ndarray]:
     return r * np.cos(_ANGLES), r * np.sin(_ANGLES)
+
+
+def rho_text(rho: float) -> str:
+    """ρ as every recurrent caption writes it: 4 significant digits ("0.9924", "1.037",
+    "1245"), so the eigenvalue plot and the step-gain panel never disagree ("1245" vs "1240")."""
+    return fmt(rho, 4)
+
+
+def view_scale(radius_now: float, radius0: float | None) -> tuple[float, bool]:
+    """(scale, off): the radius the eigenvalue view is fitted to, and whether eigenvalues lie
+    off it. Without a step-0 spectrum (before training) everything is shown; after, the view
+    is fitted to max(1, ρ at step 0) and grows to the current ρ only while that is at most
+    OFF_SCALE times as far."""
+    ref = max(1.0, radius0) if radius0 is not None and math.isfinite(radius0) else 1.0
+    if not math.isfinite(radius_now):
+        return ref, radius0 is not None
+    if radius0 is None or radius_now <= OFF_SCALE * ref:
+        return max(ref, radius_now), False
+    return ref, True
+
+
+_ARROWS: dict[int, QPainterPath] = {}
+
+
+def outward_arrow(angle: float) -> QPainterPath:
+    """A triangle symbol pointing along `angle` (radians, counter-clockwise from +Re) on the
+    screen (y down), to the nearest ARROW_STEP degrees (a few shared paths, not one a point)."""
+    deg = int(round(math.degrees(angle) / ARROW_STEP)) * ARROW_STEP % 360
+    path = _ARROWS.get(deg)
+    if path is None:
+        base = QPainterPath()
+        base.addPolygon(QPolygonF([pg.QtCore.QPointF(0.5, 0.0), pg.QtCore.QPointF(-0.4, -0.45),
+                                   pg.QtCore.QPointF(-0.4, 0.45), pg.QtCore.QPointF(0.5, 0.0)]))
+        path = _ARROWS[deg] = QTransform().rotate(-deg).map(base)
+    return path
 
 
 class RnnSpectrumPlot(PlotPanel):
@@ -54,10 +105,14 @@ class RnnSpectrumPlot(PlotPanel):
         self.rho_circle = self.plane.plot([], [])
         self.initial = pg.ScatterPlotItem()
         self.current = pg.ScatterPlotItem()
+        self.beyond = pg.ScatterPlotItem()        # off the view: on its edge, pointing out
         self.plane.addItem(self.initial)
         self.plane.addItem(self.current)
+        self.plane.addItem(self.beyond)
         self.sv_initial = self.sv.plot([], [])
         self.sv_points = self.sv.plot([], [])
+        self.sv_beyond = pg.ScatterPlotItem()     # σ off the view: at its top, pointing up
+        self.sv.addItem(self.sv_beyond)
         self.sv_unit = pg.InfiniteLine(pos=1.0, angle=0, movable=False, label="1",
                                        labelOpts={"position": 0.95})
         self.sv_rho = pg.InfiniteLine(pos=1.0, angle=0, movable=False, label="ρ",
@@ -70,6 +125,8 @@ class RnnSpectrumPlot(PlotPanel):
         self.label = ""            # "before training (preview)" / "step 12"
         self.block_note = ""
         self.error = ""
+        self.off_scale = False     # some eigenvalues drawn on the view's edge
+        self.scale = 1.0           # the radius the eigenvalue view is fitted to
         self._style()
         self._layout_changed()
 
@@ -91,6 +148,13 @@ class RnnSpectrumPlot(PlotPanel):
         self.initial.setSize(s)
         self.initial.setBrush(pg.mkBrush(None))
         self.initial.setPen(pg.mkPen(t.muted, width=1))
+        self.beyond.setSize(s + 2)
+        self.beyond.setBrush(pg.mkBrush(EIG_COLOR))
+        self.beyond.setPen(pg.mkPen(t.bg, width=0.5))
+        self.sv_beyond.setSize(max(t.symbol_size + 2, 6))
+        self.sv_beyond.setSymbol("t1")
+        self.sv_beyond.setBrush(pg.mkBrush(SV_COLOR))
+        self.sv_beyond.setPen(None)
         self.sv_points.setPen(pg.mkPen(SV_COLOR, width=1))
         self.sv_points.setSymbol("o")
         self.sv_points.setSymbolSize(max(t.symbol_size - 1, 4))
@@ -108,7 +172,11 @@ class RnnSpectrumPlot(PlotPanel):
         entries = [(EIG_COLOR, "point", "λ now" if self.spec0 is not None else "λ")]
         if self.spec0 is not None:
             entries.append((t.muted, "hollow", "λ at step 0"))
-        entries += [(t.ink, "solid", "|λ| = 1"), (RHO_COLOR, "dot", "|λ| = ρ")]
+        entries.append((t.ink, "solid", "|λ| = 1"))
+        if self.off_scale:         # the ρ circle is off the view too
+            entries.append((EIG_COLOR, "▲", "λ off the view, on its edge"))
+        else:
+            entries.append((RHO_COLOR, "dot", "|λ| = ρ"))
         if self.show_box.currentData() == "both":
             entries.append((SV_COLOR, "line_point", "σᵢ"))
         self.key_row.set(entries, t)
@@ -141,8 +209,8 @@ class RnnSpectrumPlot(PlotPanel):
     def draw(self, history, rerange):
         spec, spec0 = self.spec, self.spec0
         if spec is None:
-            self.current.setData([], [])
-            self.initial.setData([], [])
+            for item in (self.current, self.initial, self.beyond, self.sv_beyond):
+                item.setData([], [])
             self.rho_circle.setData([], [])
             self.sv_points.setData([], [])
             self.sv_initial.setData([], [])
@@ -150,28 +218,61 @@ class RnnSpectrumPlot(PlotPanel):
             self._table_fn = None
             return
         re, im = finite(spec.real), finite(spec.imag)
-        self.current.setData(*finite_xy(re, im))
+        rho = spec.radius
+        rho0 = spec0.radius if spec0 is not None else None
+        self.scale, off = view_scale(rho, rho0)
+        if off != self.off_scale:
+            self.off_scale = off
+            self._legend()
+        edge = EDGE * self.scale
+        mags = np.hypot(re, im)
+        far = (mags > edge) if off else np.zeros(len(mags), dtype=bool)
+        self.current.setData(*finite_xy(re[~far], im[~far]))
+        angles = np.arctan2(im[far], re[far])
+        self.beyond.setData(x=edge * np.cos(angles), y=edge * np.sin(angles),
+                            symbol=[outward_arrow(a) for a in angles])
         if spec0 is not None:
             self.initial.setData(*finite_xy(finite(spec0.real), finite(spec0.imag)))
         else:
             self.initial.setData([], [])
-        rho = spec.radius
-        self.rho_circle.setData(*circle(rho) if np.isfinite(rho) else ([], []))
+        shown = np.isfinite(rho) and not off
+        self.rho_circle.setData(*circle(rho) if shown else ([], []))
         idx = np.arange(1, len(spec.singular) + 1, dtype=np.float64)
-        self.sv_points.setData(*finite_xy(idx, finite(spec.singular)))
-        if spec0 is not None:
-            self.sv_initial.setData(*finite_xy(idx, finite(spec0.singular)))
+        sv = finite(spec.singular)
+        sv0 = finite(spec0.singular) if spec0 is not None else None
+        top0 = float(np.nanmax(sv0)) if sv0 is not None and np.isfinite(sv0).any() else None
+        top = float(np.nanmax(sv)) if np.isfinite(sv).any() else math.nan
+        sv_scale, sv_off = view_scale(top, top0)
+        self.sv_points.setData(*finite_xy(idx, sv))
+        sv_far = (sv > EDGE * sv_scale) if sv_off else np.zeros(len(sv), dtype=bool)
+        self.sv_beyond.setData(idx[sv_far], np.full(int(sv_far.sum()), EDGE * sv_scale))
+        if sv0 is not None:
+            self.sv_initial.setData(*finite_xy(idx, sv0))
         else:
             self.sv_initial.setData([], [])
         self.sv_rho.setPos(rho if np.isfinite(rho) else 1.0)
         norm2 = spec.norm2
         where = "inside" if rho < 1 - 1e-9 else "outside" if rho > 1 + 1e-9 else "on"
-        text = (f"{self.label}{self.block_note}: ρ = max|λ| = {fmt(rho, 4)} ({where} the unit "
-                f"circle); ‖W‖₂ = σ_max = {fmt(norm2, 4)}")
+        if off:
+            n = int(far.sum())
+            text = (f"{self.label}{self.block_note}: ρ = max|λ| = {rho_text(rho)}, off the view "
+                    f"({n} of {len(mags)} λ: ▲ on its edge); ‖W‖₂ = σ_max = {rho_text(norm2)}")
+        else:
+            text = (f"{self.label}{self.block_note}: ρ = max|λ| = {rho_text(rho)} ({where} the "
+                    f"unit circle); ‖W‖₂ = σ_max = {rho_text(norm2)}")
         detail = ("Eigenvalues λ of W_hh (points) against the unit circle: along an eigenvector "
                   "h_t = (Wᵀ)ᵗh_0 changes by |λ| per step, so ρ = max|λ| < 1 means vanishing and "
                   "> 1 exploding over many steps. The singular values σᵢ bound one step's gain: "
                   "‖Wᵀv‖ ≤ σ_max‖v‖. ")
+        if off:
+            detail += (f"Training has moved the eigenvalues far from where they started: the view "
+                       f"keeps the scale of the unit circle and the step-0 eigenvalues (hollow), "
+                       f"and the {int(far.sum())} eigenvalues beyond |λ| = {fmt(edge, 3)} are "
+                       f"drawn on that ring as triangles pointing out, at their own angle; the "
+                       f"largest has |λ| = ρ = {rho_text(rho)}. ")
+        if sv_off:
+            detail += (f"Singular values above {fmt(EDGE * sv_scale, 3)} are drawn at the top of "
+                       f"their plot as triangles (σ_max = {rho_text(norm2)}). ")
         if np.isfinite(norm2) and norm2 > rho * (1 + 1e-3):
             text += " > ρ: the norm bound is not the spectral radius."
             detail += ("Here W_hh is not normal, so ‖W‖₂ > ρ (a Gaussian W has ‖W‖₂ ≈ 2ρ): "
@@ -189,10 +290,10 @@ class RnnSpectrumPlot(PlotPanel):
                                    in enumerate(zip(spec.real, spec.imag, spec.singular,
                                                     strict=True))])
         if rerange:
-            mags = np.hypot(re, im)
-            r = np.nanmax(np.concatenate([mags, [1.0, rho if np.isfinite(rho) else 1.0]]))
-            r = 1.12 * min(float(r), 1e6)
+            # Every point shown (the step-0 ones too), or the step-0 scale and the ring.
+            r = (PAD_OFF if off else PAD) * min(self.scale, 1e6)
             self.plane.setRange(xRange=(-r, r), yRange=(-r, r), padding=0)
-            top = np.nanmax(np.concatenate([finite(spec.singular), [1.0]]))
+            ys = [sv, [1.0]] + ([sv0] if sv0 is not None else [])
+            hi = PAD_OFF * sv_scale if sv_off else 1.1 * np.nanmax(np.concatenate(ys))
             self.sv.setRange(xRange=(0.5, max(len(idx), 1) + 0.5),
-                             yRange=(0.0, 1.1 * min(float(top), 1e6)), padding=0)
+                             yRange=(0.0, min(float(hi), 1e6)), padding=0)
