@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QTabWidget,
     QWidget,
 )
+from superqt import QLabeledDoubleSlider, QLabeledSlider
 
 from desktop_app.actions import build_actions, fill_presets_menu
 from desktop_app.labs import lab_classes
@@ -248,6 +249,12 @@ class MainWindow(QMainWindow):
             if w.styleSheet():
                 w.setStyleSheet(w.styleSheet())
         self.setFont(app.font())
+        # superqt's slider value boxes size themselves only when shown or re-ranged: after a
+        # font change (presentation mode) "0.900" was cut to "ɔ.900".
+        for s in self.findChildren(QLabeledSlider) + self.findChildren(QLabeledDoubleSlider):
+            label = getattr(s, "_label", None)
+            if hasattr(label, "_update_size"):
+                label._update_size()
         for lab in self.labs.values():
             lab.apply_theme(theme)
         self._size_status()

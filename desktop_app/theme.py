@@ -119,7 +119,9 @@ def apply_qt_theme(app, theme: Theme) -> None:
     app.setStyle("Fusion")
     pal = QPalette()
     if theme.dark:
-        base, window, text, button = "#1e1f22", "#2b2d31", "#e6e6e6", "#3a3c42"
+        # Base (input fields, check boxes) lighter than the window: Fusion outlines a check
+        # box in a darker shade of the window, which vanished against a darker base.
+        base, window, text, button = "#3a3c42", "#2b2d31", "#e6e6e6", "#45484f"
         highlight, disabled = "#3d7bd9", "#7a7f85"
     else:
         base, window, text, button = "#ffffff", "#f4f5f7", "#202124", "#e9eaee"

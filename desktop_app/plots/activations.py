@@ -24,6 +24,7 @@ from desktop_app.theme import OKABE_ITO
 
 # (lower, upper index into PERCENTILES = 1, 10, 25, 50, 75, 90, 99; fill alpha)
 BANDS = ((0, 6, 50), (1, 5, 80), (2, 4, 120))
+DARK_ALPHAS = (100, 130, 170)
 
 
 # Layers whose largest values differ by more than this get the signed log axis.
@@ -80,15 +81,16 @@ class ActivationsPlot(PlotPanel):
 
     def _style(self) -> None:
         t = self.theme
-        # Sky blue and stronger fills on a dark background, blue on a light one.
+        # Sky blue and stronger fills on a dark background (the outer band was dark slate on
+        # near black), blue on a light one.
         color = pg.mkColor(OKABE_ITO[5] if t.dark else OKABE_ITO[0])
-        boost = 1.6 if t.dark else 1.0
+        alphas = DARK_ALPHAS if t.dark else [a for _, _, a in BANDS]
         bg = pg.mkColor(t.bg)
         shown = 0.0                 # the bands nest: a band's area is covered by the ones below
         swatches = []
-        for fill, (_, _, alpha) in zip(self.fills, BANDS, strict=True):
+        for fill, alpha in zip(self.fills, alphas, strict=True):
             c = pg.mkColor(color)
-            c.setAlpha(min(255, int(alpha * boost)))
+            c.setAlpha(alpha)
             fill.setBrush(pg.mkBrush(c))
             # The key shows the colour the band's area has on the plot: every band up to it
             # composited over the background, as an opaque colour.

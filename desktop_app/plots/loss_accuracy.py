@@ -15,10 +15,16 @@ from PySide6.QtCore import QEvent
 
 from desktop_app.plots.base import PlotPanel, new_plot, set_range
 from desktop_app.plots.clean import span
-from desktop_app.theme import TEST_COLOR, TRAIN_COLOR
+from desktop_app.theme import OKABE_ITO, TEST_COLOR, TRAIN_COLOR
 
 ACCURACY_SHARE = 0.27          # of the view's height, the accuracy plot's (see accuracy_label)
 ACCURACY_LABELS = ("accuracy (%)", "acc. (%)")
+
+
+def batch_color(theme) -> tuple[str, int]:
+    """The faint per-step batch loss curve's colour and alpha: blue on light, sky blue and
+    stronger on dark (where the faint blue all but vanished)."""
+    return (OKABE_ITO[5], 170) if theme.dark else (TRAIN_COLOR, 110)
 
 
 class LossAccuracyPanel(PlotPanel):
@@ -100,8 +106,9 @@ class LossAccuracyPanel(PlotPanel):
         self._place_accuracy()         # the titles' size changed
 
     def _style(self) -> None:
-        faint = pg.mkColor(TRAIN_COLOR)
-        faint.setAlpha(110)
+        color, alpha = batch_color(self.theme)
+        faint = pg.mkColor(color)
+        faint.setAlpha(alpha)
         self.batch.setPen(pg.mkPen(faint, width=1))
         for item, color in ((self.train, TRAIN_COLOR), (self.test, TEST_COLOR),
                             (self.train_acc, TRAIN_COLOR), (self.test_acc, TEST_COLOR)):

@@ -7,7 +7,7 @@ import pyqtgraph as pg
 
 from desktop_app.plots.base import Band
 from desktop_app.plots.clean import finite, finite_xy, fmt, positive
-from desktop_app.plots.loss_accuracy import LossAccuracyPanel
+from desktop_app.plots.loss_accuracy import LossAccuracyPanel, batch_color
 from desktop_app.plots.numfmt import diff
 from desktop_app.plots.rnn_key import KeyRow
 from desktop_app.theme import TEST_COLOR, TRAIN_COLOR, blend
@@ -34,7 +34,8 @@ class LossCurvesPlot(LossAccuracyPanel):
         gap = pg.mkColor(TEST_COLOR)
         gap.setAlpha(45)
         self.gap.setBrush(pg.mkBrush(gap))
-        faint = blend(TRAIN_COLOR, self.theme.bg, 110 / 255)     # the batch curve's alpha
+        color, alpha = batch_color(self.theme)
+        faint = blend(color, self.theme.bg, alpha / 255)
         self.key_row.set([(faint, "solid", "batch"),
                           (TRAIN_COLOR, "line_point", "train"),
                           (TEST_COLOR, "line_point", "test"),
