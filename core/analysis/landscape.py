@@ -40,6 +40,7 @@ from core.analysis.landscape_kernels import Workspace
 from core.analysis.landscape_problem import LossProblem
 from core.analysis.landscape_space import Cancelled, LandscapeError
 from core.analysis.landscape_vmap import NaiveEvaluator, vmap_per_example_loss
+from core.numfmt import num
 
 PATHS = ("auto", "fast", "vmap", "naive")
 MAX_GRID = 401
@@ -72,7 +73,7 @@ class CostEstimate:
 
     def describe(self) -> str:
         return (f"{self.points} points × {self.examples} examples = {self.forward_passes} forward "
-                f"passes, {self.flops / 1e9:.2f} GFLOP, ~{self.seconds:.2g} s on the {self.path} "
+                f"passes, {self.flops / 1e9:.2f} GFLOP, ~{num(self.seconds, 2)} s on the {self.path} "
                 f"path ({self.chunk} points per chunk, ~{self.memory_bytes / 2**20:.0f} MiB)")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.config import RECURRENT_KINDS, ExperimentConfig
+from core.numfmt import num
 from core.training.record import Divergence
 
 WHERE_TEXT = {
@@ -26,30 +27,31 @@ def diagnose(cfg: ExperimentConfig, step: int, where: str, layer: int | None,
     m, i, o = cfg.model, cfg.init, cfg.optim
     recurrent = m.kind in RECURRENT_KINDS
     early = step <= 2
+    rho = num(i.spectral_radius) if i.spectral_radius else None
     grew = len(grad_norms) >= 5 and grad_norms[-1] > 10 * max(min(grad_norms[-5:]), 1e-30)
     if recurrent and o.clip_norm == 0 and (i.spectral_radius > 1 or grew):
         cause = (f"exploding gradients through time: with spectral radius ρ = "
-                 f"{i.spectral_radius or 'unset'}, ∂L/∂h_t grows like ρ^(T−t) over "
+                 f"{rho or 'unset'}, ∂L/∂hₜ grows like ρᵀ⁻ᵗ over "
                  f"{cfg.data.seq_len} steps, and nothing limits the step.")
         advice = "clip the gradient norm (optim.clip_norm = 1), lower the spectral radius below 1, "
         advice += "or use an LSTM/GRU."
     elif early and where in ("forward", "loss") and m.norm == "none":
         when = ("before training starts" if step <= 1 else
                 "after the first update, which the equally huge gradients make enormous")
-        cause = (f"the initial weights are too large (init.scale σ_w = {i.scale:g} with "
+        cause = (f"the initial weights are too large (init.scale σ_w = {num(i.scale)} with "
                  f"{i.scheme}): each of the {m.depth} layers multiplies the signal, so it "
                  f"overflows float32 {when}.")
         advice = "lower init.scale toward 1, use he_normal (ReLU) or xavier (tanh), or add batch norm."
     elif early and where == "backward":
         cause = (f"exploding gradients at initialization: each layer multiplies ∂L/∂h by about "
-                 f"σ_w·√E[φ'²] > 1 (init.scale = {i.scale:g}), over {m.depth} layers."
+                 f"σ_w·√E[φ'²] > 1 (init.scale = {num(i.scale)}), over {m.depth} layers."
                  if not recurrent else
                  f"exploding gradients at initialization: each step back through time multiplies "
-                 f"∂L/∂h_t by about ρ = {i.spectral_radius or 'the radius of W_hh'}, over "
+                 f"∂L/∂hₜ by about ρ = {rho or 'the radius of W_hh'}, over "
                  f"{cfg.data.seq_len} steps.")
         advice = "lower init.scale, use an initialization matched to the activation, or clip gradients."
     else:
-        cause = (f"the learning rate η = {o.lr:g} is too large for the curvature of the loss: "
+        cause = (f"the learning rate η = {num(o.lr)} is too large for the curvature of the loss: "
                  "once the largest Hessian eigenvalue exceeds 2/η, each step overshoots and the "
                  "error grows geometrically" + (" (the gradient norm grew over the last steps)."
                                                  if grew else "."))
