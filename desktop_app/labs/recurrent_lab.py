@@ -73,7 +73,8 @@ LESSON_TEXT = (
     "outside grow — and the gradient flowing back through time does the same.</p>"
     "<p><b>Try:</b> drag <i>Spectral radius ρ</i> and watch the eigenvalues cross the unit "
     "circle before any training. With <i>RNN activation</i> linear and the orthogonal scheme, "
-    "‖∂L/∂h_t‖ lies exactly on the dashed ρ^(T−t) line; with tanh it falls faster. Then switch "
+    "‖∂L/∂hₜ‖ lies exactly on the dashed ρ₀ᵀ⁻ᵗ line (ρ₀: the spectral radius at step 0); "
+    "with tanh it falls faster. Then switch "
     "<i>Kind</i> to LSTM with forget bias 3, or press <i>Compare RNN · LSTM · GRU</i>.</p>"
     "<p>Presets (menu <i>Presets → Recurrent</i>) set up each effect with an explanation.</p>")
 

@@ -1,10 +1,17 @@
-"""‖∂L/∂h_t‖ against the time step t on a log axis, with the linear-RNN prediction ρ^(T−t).
+"""‖∂L/∂h_t‖ against the time step t on a log axis, with the linear-RNN prediction ρ₀ᵀ⁻ᵗ.
 
 Backpropagation through time multiplies the gradient by the step Jacobian diag(φ'(a_t))·W_hh
 once per step back. For a linear RNN with W_hh = ρ·orthogonal that is exactly ρ per step, so
-the gradient lies on ρ^(T−t): a straight line on the log axis with slope log ρ. tanh' < 1 makes
+the gradient lies on ρᵀ⁻ᵗ: a straight line on the log axis with slope log ρ. tanh' < 1 makes
 a tanh RNN fall faster; gates replace the W_hh path by the memory gate, so the line does not
 apply to LSTM/GRU.
+
+The line is the theory the lessons state, for the network as initialized: ρ₀ = ρ(W_hh) at step
+0, anchored on the step-0 gradient (dotted) at the last step before the loss reads h_t. It stays
+put while training moves W_hh: drawn with the trained ρ it followed Adam (rnn_vanishing:
+1.04, rnn_long_delay: 1.27, reaching 10³ and squeezing the data) and no longer showed the
+ρ = 0.9 line the lesson talks about. The note gives the current ρ beside the measured factor
+per step back.
 """
 
 from __future__ import annotations
@@ -19,10 +26,12 @@ from desktop_app.plots.base import PlotPanel, new_plot, set_range
 from desktop_app.plots.clean import finite_xy, fmt, positive, span
 from desktop_app.plots.numfmt import num, sci, sub
 from desktop_app.plots.rnn_key import KeyRow, caption
+from desktop_app.plots.rnn_spectrum import rho_text
 from desktop_app.theme import OKABE_ITO
 
 MEASURED = OKABE_ITO[0]
 PREDICTION = OKABE_ITO[1]
+LINE = "ρ₀ᵀ⁻ᵗ"                 # the prediction, as the key and the notes write it
 
 
 def ratio_text(r: float) -> str:
@@ -52,7 +61,9 @@ class RnnGradTimePlot(PlotPanel):
         self.activation = "tanh"
         self.scheme = ""
         self.loss_steps = 1
-        self.rho = math.nan          # spectral radius used for the prediction drawn last
+        self.rho_init = math.nan     # init.spectral_radius (0: the scheme's own) of the run
+        self.rho0 = math.nan         # ρ(W_hh) at step 0: the line's slope
+        self.rho = math.nan          # ρ of the W_hh the shown gradients went through
         self.rho_source = ""
         self.radii: dict[int, float] = {}    # ρ(W_hh) after k updates, as measured: {k: ρ}
         self.ratio = math.nan        # ‖∂L/∂h₁‖ / ‖∂L/∂h_a‖ as drawn last
@@ -77,14 +88,14 @@ class RnnGradTimePlot(PlotPanel):
 
     @property
     def predicts(self) -> bool:
-        """The ρ^(T−t) line is the vanilla RNN's (exact when linear and orthogonal)."""
+        """The ρ₀ᵀ⁻ᵗ line is the vanilla RNN's (exact when linear and orthogonal)."""
         return self.kind == "rnn"
 
     def _legend(self) -> None:
         t = self.theme
         entries = [(MEASURED, "line_point", "now"), (t.muted, "dot", "at step 0")]
         if self.predicts:
-            entries.append((PREDICTION, "dash", "ρ^(T−t), linear RNN"))
+            entries.append((PREDICTION, "dash", f"{LINE}: linear theory, step 0"))
         self.key_row.set(entries, t)
 
     def add_radius(self, step: int, rho: float) -> None:
@@ -102,14 +113,22 @@ class RnnGradTimePlot(PlotPanel):
         k = min(self.radii, key=lambda s: (abs(s - want), s))
         return self.radii[k], k
 
+    def initial_radius(self) -> float:
+        """ρ(W_hh) at step 0: measured (the step-0 spectrum or the preview), else the radius the
+        configuration sets (init.spectral_radius rescales W_hh to exactly that), else NaN."""
+        if 0 in self.radii:
+            return self.radii[0]
+        return self.rho_init if self.rho_init > 0 else math.nan
+
     def new_run(self, info, history) -> None:
         super().new_run(info, history)
         cfg = info.config
         self.kind = cfg.model.kind
         self.activation = cfg.model.activation
         self.scheme = cfg.init.scheme
+        self.rho_init = float(cfg.init.spectral_radius)
         self.loss_steps = int(getattr(info.dataset, "loss_steps", 1) or 1)
-        self.rho, self.rho_source = math.nan, ""
+        self.rho, self.rho0, self.rho_source = math.nan, math.nan, ""
         self.radii = {}
         self.prediction.setVisible(self.predicts)
         self._legend()
@@ -119,29 +138,30 @@ class RnnGradTimePlot(PlotPanel):
         """When (and why not) the prediction holds: (short, detail) for the note. `updates`:
         how many optimizer steps the shown gradients' W_hh has had."""
         if self.kind != "rnn":
-            gate = "forget gate f_t" if self.kind == "lstm" else "update gate z_t"
-            return ("No ρ^(T−t) line: gates change it.",
-                    f"The ρ^(T−t) line is the vanilla linear RNN's. In an {self.kind.upper()} "
+            gate = "forget gate fₜ" if self.kind == "lstm" else "update gate zₜ"
+            return (f"No {LINE} line: gates change it.",
+                    f"The {LINE} line is the vanilla linear RNN's. In an {self.kind.upper()} "
                     f"the {gate} sets how much gradient each step keeps (the memory path "
                     "bypasses W_hh and tanh′), so the prediction does not apply.")
         if self.activation == "linear":
             if self.scheme == "orthogonal" and updates == 0:
                 return ("Linear RNN, orthogonal W_hh: the line is exact.",
-                        "∂L/∂h_(t−1) = W_hhᵀ ∂L/∂h_t and ‖ρQᵀv‖ = ρ‖v‖: exactly ρ per step.")
+                        "∂L/∂hₜ₋₁ = W_hhᵀ ∂L/∂hₜ and ‖ρQᵀv‖ = ρ‖v‖: exactly ρ per step.")
             if self.scheme == "orthogonal":
-                return ("Linear RNN: W_hh was orthogonal at the start (the line was exact "
-                        "then); training has changed it, so the line holds only roughly.",
-                        f"At initialization ρQ scales every vector by exactly ρ. After {updates} "
-                        "updates W_hh is no longer orthogonal: its singular values spread around "
-                        "ρ, so the factor per step back depends on the gradient's direction and "
-                        "tends to ρ only far back.")
+                return ("Linear RNN: the line is exact for step 0 (dotted).",
+                        "At initialization ρ₀Q scales every vector by exactly ρ₀, so the step-0 "
+                        f"gradient lies on the line. After {updates} updates W_hh is no longer "
+                        "orthogonal: its singular values spread around ρ, so the factor per "
+                        "step back depends on the gradient's direction and tends to ρ only far "
+                        "back.")
             return ("Linear RNN: the line holds far back.",
                     "For a non-normal W (Gaussian) the first steps back change the gradient by the "
                     "rms singular value; the factor tends to ρ only far back.")
         if self.activation == "tanh":
-            return ("tanh′ < 1: it falls faster than the line.",
+            return ("tanh′ < 1: it falls faster than the line." if updates == 0 else
+                    "tanh′ < 1: at step 0 (dotted) it falls faster than the line.",
                     "The prediction does not hold for tanh: each step also multiplies by "
-                    "tanh′(a_t) < 1, so the gradient falls faster than ρ^(T−t).")
+                    f"tanh′(aₜ) < 1, so the gradient falls faster than {LINE}.")
         return ("ReLU: the line does not hold.",
                 "The prediction does not hold for ReLU: φ′ is 0 or 1 per unit, so the factor "
                 "depends on how many units are active.")
@@ -169,32 +189,47 @@ class RnnGradTimePlot(PlotPanel):
         sym = "o" if T <= 80 else None
         self.measured.setSymbol(sym)
         self.measured.setSymbolSize(max(self.theme.symbol_size - 2, 3))
-        y0 = positive(mat[0]) if len(mat) > 1 else np.full(T, np.nan)
+        g0 = np.asarray(mat[0], dtype=np.float64)            # the first probe: step 0
+        y0 = positive(g0) if len(mat) > 1 else np.full(T, np.nan)
         self.initial.setData(*finite_xy(t, y0))
+        # The line: ρ₀ᵀ⁻ᵗ through the step-0 gradient at t = a (the theory as initialized).
         pred = np.full(T, np.nan)
+        self.rho0 = self.initial_radius()
         self.rho, k = self.radius_for(step)
         self.rho_source = f"W_hh at step {k}" if k is not None else ""
-        if self.predicts and math.isfinite(self.rho):
+        if self.predicts and math.isfinite(self.rho0):
             from core.analysis.recurrent_series import linear_prediction
 
-            pred = positive(linear_prediction(g, self.rho, self.loss_steps))
+            pred = positive(linear_prediction(g0, self.rho0, self.loss_steps))
         self.prediction.setData(*finite_xy(t, pred))
         a = T - max(self.loss_steps, 1)          # last step before the loss reads h_t directly
         ratio = g[0] / g[a] if a >= 0 and g[a] > 0 else math.nan
         self.ratio = ratio
+        updates = max(step - 1, 0)
         short = [f"Step {step}: ‖∂L/∂h₁‖/‖∂L/∂h{sub(a + 1)}‖ = {ratio_text(ratio)}"]
         detail = [f"Step {step}: the first input gets {ratio_text(ratio)} of the gradient at "
-                  f"t = {a + 1}, the last step before the loss reads h_t."]
+                  f"t = {a + 1}, the last step before the loss reads hₜ."]
         if a >= 1 and g[0] > 0 and g[a] > 0 and math.isfinite(ratio):
             factor = ratio ** (1.0 / a)
             short[0] += f"; ×{fmt(factor, 3)} per step back"
             detail.append(f"Geometric-mean factor per step back: {fmt(factor, 3)}.")
-        if math.isfinite(self.rho):
-            short[0] += f", ρ = {fmt(self.rho, 3)}"
-            detail.append(f"ρ = {fmt(self.rho, 4)} ({self.rho_source}; the gradients of step "
-                          f"{step} go through the W_hh of {max(step - 1, 0)} updates).")
+        if math.isfinite(self.rho) and updates > 0 and k != 0:
+            short[0] += f", ρ = {rho_text(self.rho)} now"
+            if self.predicts and math.isfinite(self.rho0):
+                short[0] += f" (ρ₀ = {rho_text(self.rho0)})"
+            detail.append(f"ρ = {rho_text(self.rho)} now ({self.rho_source}; the gradients of "
+                          f"step {step} go through the W_hh of {updates} updates).")
+        elif math.isfinite(self.rho0):
+            short[0] += f", ρ = {rho_text(self.rho0)}"
         short[0] += "."
-        s, d = self._applies(max(step - 1, 0))
+        if self.predicts and math.isfinite(self.rho0):
+            detail.append(f"Dashed: {LINE} with ρ₀ = {rho_text(self.rho0)}, the spectral radius "
+                          "of W_hh at step 0, through the step-0 gradient (dotted) at "
+                          f"t = {a + 1}: the linear-RNN theory for the network as initialized. "
+                          "It does not follow training, so it stays the line the lesson "
+                          "describes; compare the measured factor per step back with the "
+                          "current ρ.")
+        s, d = self._applies(updates)
         short.append(s)
         detail.append(d)
         if self.div_step is not None:
@@ -203,7 +238,7 @@ class RnnGradTimePlot(PlotPanel):
                           f"gradients (step {step}).")
         caption(self, " ".join(short), " ".join(detail))
         self._table_fn = lambda: (["t", f"grad_t_step_{step}", "grad_t_step_0",
-                                   "linear_prediction_rho_pow_T_minus_t"],
+                                   "linear_prediction_rho0_pow_T_minus_t"],
                                   np.column_stack([t, g, y0, pred]).tolist())
         if rerange:
             yr = span(np.concatenate([y, y0, pred]), log=True, pad=0.06)

@@ -1,5 +1,5 @@
 """The Recurrent lab: the ρ slider and the eigenvalue preview, presets in the controls, every
-plot filled by a short run, the ρ^(T−t) line, the gates (and training opening them), the
+plot filled by a short run, the ρ₀ᵀ⁻ᵗ line, the gates (and training opening them), the
 RNN vs LSTM vs GRU comparison (and its Cancel), divergence, and a clean close."""
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def test_short_run_fills_the_plots_and_the_linear_prediction_is_rho_power(open_l
     T = 12
     qtbot.waitUntil(lambda: lab.spectrum.label == "Step 0", timeout=10000)
     redraw(win, lab)
-    # Step 0, linear RNN with W_hh = 0.9·orthogonal: measured ‖∂L/∂h_t‖ lies on ρ^(T−t).
+    # Step 0, linear RNN with W_hh = 0.9·orthogonal: measured ‖∂L/∂h_t‖ lies on ρᵀ⁻ᵗ.
     t, y = lab.grad_time.measured.getData()
     tp, yp = lab.grad_time.prediction.getData()
     assert len(t) == T and np.array_equal(t, tp)
@@ -132,17 +132,27 @@ def test_short_run_fills_the_plots_and_the_linear_prediction_is_rho_power(open_l
     redraw(win, lab)
     t, y = lab.grad_time.measured.getData()
     assert len(t) == T and np.all(np.isfinite(y))
-    # After training the line uses the radius of the W_hh the gradients went through (the
-    # one measured nearest to 9 updates: step 10's backward pass runs before its update).
-    rho, k = lab.grad_time.radius_for(10)
-    assert lab.grad_time.rho == rho and k >= 1 and rho != pytest.approx(0.9, abs=1e-6)
-    # …and no longer claims to be exact: W_hh has left the orthogonal group.
-    note = lab.grad_time.note.text()
-    assert "the line is exact" not in note and "was orthogonal at the start" in note
-    assert lab.grad_time.radii[10] == pytest.approx(eig_radius(lab), rel=1e-12)
-    tp, yp = lab.grad_time.prediction.getData()
-    np.testing.assert_allclose(10 ** yp, 10 ** y[-1] * rho ** (T - tp), rtol=1e-6)
-    assert len(lab.grad_time.initial.getData()[0]) == T      # step 0 for comparison
+    # After training the line is still the theory for the network as initialized: ρ₀ = 0.9
+    # through the step-0 gradient (dotted), which it matches exactly (linear, orthogonal).
+    gt = lab.grad_time
+    assert gt.rho0 == pytest.approx(0.9, abs=1e-6)
+    ti, yi = gt.initial.getData()
+    tp, yp = gt.prediction.getData()
+    assert len(ti) == T and np.array_equal(ti, tp)           # step 0 for comparison
+    np.testing.assert_allclose(10 ** yp, 10 ** yi[-1] * 0.9 ** (T - tp), rtol=1e-6)
+    np.testing.assert_allclose(10 ** yp, 10 ** yi, rtol=1e-4)
+    assert "ρ₀ᵀ⁻ᵗ" in gt.key_row.text()
+    # The note gives the current ρ of the W_hh the gradients went through (the one measured
+    # nearest to 9 updates: step 10's backward pass runs before its update) beside ρ₀.
+    rho, k = gt.radius_for(10)
+    assert gt.rho == rho and k >= 1 and rho != pytest.approx(0.9, abs=1e-6)
+    from desktop_app.plots.rnn_spectrum import rho_text
+
+    note = getattr(gt.note, "full_text", "") or gt.note.text()
+    assert f"ρ = {rho_text(rho)} now (ρ₀ = 0.9)" in note
+    # …and says the line is exact for step 0 only: W_hh has left the orthogonal group.
+    assert "the line is exact." not in note and "exact for step 0" in note
+    assert gt.radii[10] == pytest.approx(eig_radius(lab), rel=1e-12)
     img = lab.heatmap.image.image
     assert img is not None and img.shape == (11, T) and np.isfinite(img).all()
     x, y = lab.loss.batch.getData()
@@ -242,7 +252,7 @@ def test_lstm_gates_heatmap_and_open_versus_default_forget_gate(open_lab, qtbot)
     _, p10 = lab.gates.pct_lo.getData()
     assert len(p90) == 1 and 0.9 < p10[0] <= p90[0] < 1
     assert "Forget gate" in lab.gates.title_label.text()
-    assert not lab.grad_time.prediction.isVisible()           # no ρ^(T−t) for gated units
+    assert not lab.grad_time.prediction.isVisible()           # no ρ₀ᵀ⁻ᵗ for gated units
     assert "gates change it" in lab.grad_time.note.text()
     open_ratio = lab.grad_time.ratio
     # The default LSTM (forget bias 0, f ≈ 0.5) vanishes at initialization too.
@@ -332,9 +342,11 @@ def test_exploding_preset_shows_the_banner_and_reset_recovers(open_lab, qtbot):
     assert f"diverged at step {div.step}" in lab.grad_time.note.text()
     t, y = lab.grad_time.measured.getData()
     assert len(t) and np.all(np.isfinite(y))              # the last finite profile
-    # Its ρ^(T−t) line uses the W_hh it went through (1.1), not the blown-up one after it.
-    assert lab.grad_time.rho == pytest.approx(1.1, abs=1e-6)
-    np.testing.assert_allclose(lab.grad_time.prediction.getData()[1], y, atol=1e-5)
+    # Its ρ₀ᵀ⁻ᵗ line is the step-0 W_hh's (1.1) through the step-0 gradient, which it
+    # matches; the shown gradients went through that same W_hh (1 update would follow).
+    assert lab.grad_time.rho0 == pytest.approx(1.1, abs=1e-6)
+    np.testing.assert_allclose(lab.grad_time.prediction.getData()[1],
+                               lab.grad_time.initial.getData()[1], atol=1e-5)
     # The app keeps responding: a Reset gives a fresh run at step 0 without the banner.
     with qtbot.waitSignal(c.run_started, timeout=10000):
         win.act_reset.trigger()
