@@ -12,7 +12,21 @@ from PySide6.QtCore import QRectF
 from desktop_app.plots.base import PlotPanel, new_plot, set_range, style_colorbar
 from desktop_app.plots.clean import finite, span
 from desktop_app.plots.rnn_key import KeyRow
-from desktop_app.theme import BOUNDARY_CMAP, CLASS_COLORS, OKABE_ITO
+from desktop_app.theme import CLASS_COLORS, OKABE_ITO, blend
+
+PALE = 0.5       # how much of a class colour its background area gets
+
+
+def class_colormap(classes: int, theme) -> pg.ColorMap:
+    """The background of the input plane in the classes' own colours, pale, so that the points
+    (the same colours, saturated, outlined) stand out on it: two classes run from class 0's
+    colour through the plot background (P = 0.5, undecided) to class 1's; more classes get one
+    pale colour each (the image holds the predicted class). On cividis, orange points on its
+    yellow and blue ones on its navy were hard to see when projected."""
+    pale = [blend(CLASS_COLORS[i % len(CLASS_COLORS)], theme.bg, PALE) for i in range(classes)]
+    if classes <= 2:
+        return pg.ColorMap([0.0, 0.5, 1.0], [pale[0], theme.bg, pale[1]])
+    return pg.ColorMap(np.linspace(0.0, 1.0, classes), pale)
 
 
 class DecisionBoundaryPlot(PlotPanel):
@@ -27,7 +41,7 @@ class DecisionBoundaryPlot(PlotPanel):
         self.image = pg.ImageItem(axisOrder="col-major")
         self.image.setZValue(-20)
         self.plot.addItem(self.image)
-        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(BOUNDARY_CMAP),
+        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=class_colormap(2, theme),
                                    interactive=False, label="P(class 1)", width=14)
         self.bar.setImageItem(self.image, insert_in=self.plot)
         self.train_pts = pg.ScatterPlotItem()
@@ -40,12 +54,14 @@ class DecisionBoundaryPlot(PlotPanel):
         self.dataset = None
         self.result = None
         self.kind = "2d"
+        self.classes = 2
 
     def plot_items(self):
         return [self.plot]
 
     def apply_theme(self, theme):
         super().apply_theme(theme)
+        self.bar.setColorMap(class_colormap(self.classes, theme))
         style_colorbar(self.bar, theme, self.bar_label)
         self._legend()
         self.curve.setPen(pg.mkPen(OKABE_ITO[1], width=theme.pen_width + 1))
@@ -70,6 +86,7 @@ class DecisionBoundaryPlot(PlotPanel):
         self.plot.setLabel("left", "input x₂" if twod else "target y")
         self.plot.setLabel("bottom", "input x₁" if twod else "input x")
         multi = twod and ds.n_outputs > 2
+        self.classes = int(ds.n_outputs) if multi else 2
         self.bar.setLevels((0, ds.n_outputs - 1) if multi else (0, 1))
         self.bar_label = "predicted class" if multi else "P(class 1)"
         self.apply_theme(self.theme)      # colour bar label, legend and points for this data
@@ -132,7 +149,7 @@ class DecisionBoundaryPlot(PlotPanel):
             self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
             bad = not np.all(np.isfinite(r.values))
             self.set_note(f"Model output at step {r.step}" + (
-                " is not finite (Inf/NaN): drawn grey." if bad else "."))
+                " is not finite (Inf/NaN): left uncoloured." if bad else "."))
             if rerange:
                 set_range(self.plot, x=(x0, x1))
                 set_range(self.plot, y=(y0, y1))
