@@ -42,8 +42,9 @@ class RnnGatePlot(PlotPanel):
         self.image = pg.ImageItem(axisOrder="col-major")
         self.top.addItem(self.image)
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(BOUNDARY_CMAP),
-                                   interactive=False, label="f_t", width=14)
+                                   interactive=False, label="fₜ", width=14)
         self.bar.setImageItem(self.image, insert_in=self.top)
+        self.bar_label = ""
         self.jac = self.top.plot([], [])
         self.top_one = pg.InfiniteLine(pos=1.0, angle=0, movable=False)
         self.top_rho = pg.InfiniteLine(pos=1.0, angle=0, movable=False)
@@ -70,6 +71,9 @@ class RnnGatePlot(PlotPanel):
         self.gain_log: list[tuple[int, float, float]] = []   # (step, geometric-mean gain, ρ)
         self.pct_log: list[tuple[int, float, float]] = []    # (step, 10th, 90th pct of the gate)
         self._mode()
+        # The bar's title runs along it: it must fit the bar's height (at 1280 × 800 in
+        # presentation mode "f_t (1 = keep)" was cut to "f_t (1 = keep").
+        self.bar.getViewBox().sigResized.connect(lambda *_: self._fit_bar_label())
 
     def plot_items(self):
         return [self.top, self.bottom]
@@ -103,7 +107,8 @@ class RnnGatePlot(PlotPanel):
             self.top.setLabel("left", "hidden unit")
             self.bottom.setLabel("left", f"mean {s}<sub>t</sub>")
             self.ref.setPos(0.5)
-            style_colorbar(self.bar, t, f"{s}_t (1 = keep)")
+            self.bar_label = ""
+            self._fit_bar_label()
             self.key_row.set([(GATE_COLOR, "solid", f"mean {s}_t"),
                               (GATE_COLOR, "dash_point", "90th / 10th pct"),
                               (t.muted, "dash", "0.5 = σ(0)")], t)
@@ -140,6 +145,27 @@ class RnnGatePlot(PlotPanel):
         for p in self.plot_items():
             style_plot_item(p, t)
         self.invalidate()
+
+    def bar_labels(self) -> list[str]:
+        """The colour bar's titles, longest first: the gate and what 1 means, or one of them."""
+        s = self.symbol
+        return [f"{s}ₜ (1 = keep)", "1 = keep", f"{s}ₜ"]
+
+    def _fit_bar_label(self) -> None:
+        """The longest colour-bar title that fits along the bar (its height)."""
+        if not self.gated:
+            return
+        from PySide6.QtGui import QFont, QFontMetrics
+
+        font = QFont()
+        font.setPointSizeF(self.theme.tick_pt + 1)       # style_colorbar's label size
+        fm = QFontMetrics(font)
+        room = self.bar.getViewBox().height()
+        labels = self.bar_labels()
+        label = next((x for x in labels if fm.horizontalAdvance(x) + 8 <= room), labels[-1])
+        if label != self.bar_label:
+            self.bar_label = label
+            style_colorbar(self.bar, self.theme, label)
 
     # ---- data from the lab ----------------------------------------------------------------
     def new_run(self, info, history):
