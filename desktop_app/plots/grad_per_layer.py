@@ -49,7 +49,7 @@ class GradPerLayerPlot(ModePanel):
         self.initial = self.plot.plot([], [], name="at initialization")
         self.meanfield = self.plot.plot([], [], name="mean-field prediction")
         self.measured = self.plot.plot([], [], name="measured")
-        self.ref = pg.InfiniteLine(pos=-3, angle=0, movable=False, label="1e-3",
+        self.ref = pg.InfiniteLine(pos=-3, angle=0, movable=False, label="10⁻³",
                                    labelOpts={"position": 0.05})
         self.ref.setZValue(-5)
         self.plot.addItem(self.ref)
