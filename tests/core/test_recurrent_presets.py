@@ -83,3 +83,19 @@ def test_gated_presets_start_as_their_text_says():
     assert 0.4 < np.mean(closed_lstm.probe().gate_t) < 0.6
     assert _ratio(open_lstm) > 0.3
     assert _ratio(closed_lstm) < 1e-4 < _ratio(rnn)
+
+
+def test_closed_gates_start_mid_grey_as_the_text_says():
+    """lstm_closed_gates: "every row starts between 0.46 and 0.55 (10th to 90th percentile
+    0.47–0.54)", measured as the gate panel does (64 training sequences, full data set)."""
+    import torch
+
+    from core.analysis.recurrent import gate_activity, gate_percentiles
+
+    cfg = load_preset("lstm_closed_gates").config.with_value("device", "cpu")
+    tr = Trainer(cfg)
+    x = torch.as_tensor(np.ascontiguousarray(tr.dataset.x_train[:64]))
+    rows = gate_activity(tr.model, x).mean(axis=0)            # one value per hidden unit
+    assert 0.455 <= rows.min() and rows.max() <= 0.555
+    p10, p90 = gate_percentiles(tr.model, x, (10.0, 90.0)).mean(axis=0)
+    assert round(p10, 2) == 0.47 and round(p90, 2) == 0.54
