@@ -68,8 +68,8 @@ SECTIONS = [
 ]
 
 LESSON_TEXT = (
-    "<p>A recurrent net applies the same W_hh at every step: h_t = Wᵀh_(t−1) gives "
-    "h_t = (Wᵀ)ᵗh_0. Components along eigenvalues inside the unit circle shrink like |λ|ᵗ, those "
+    "<p>A recurrent net applies the same W_hh at every step: hₜ = Wᵀhₜ₋₁ gives "
+    "hₜ = (Wᵀ)ᵗh₀. Components along eigenvalues inside the unit circle shrink like |λ|ᵗ, those "
     "outside grow — and the gradient flowing back through time does the same.</p>"
     "<p><b>Try:</b> drag <i>Spectral radius ρ</i> and watch the eigenvalues cross the unit "
     "circle before any training. With <i>RNN activation</i> linear and the orthogonal scheme, "

@@ -28,7 +28,7 @@ from desktop_app.theme import BOUNDARY_CMAP, OKABE_ITO
 GATE_COLOR = OKABE_ITO[2]     # bluish green
 GAIN_COLOR = OKABE_ITO[2]
 RHO_COLOR = OKABE_ITO[1]      # orange, as in the eigenvalue plot
-SYMBOLS = {"lstm": ("f", "forget gate f_t"), "gru": ("z", "update gate z_t")}
+SYMBOLS = {"lstm": ("f", "forget gate fₜ"), "gru": ("z", "update gate zₜ")}
 
 
 class RnnGatePlot(PlotPanel):
@@ -109,7 +109,7 @@ class RnnGatePlot(PlotPanel):
             self.ref.setPos(0.5)
             self.bar_label = ""
             self._fit_bar_label()
-            self.key_row.set([(GATE_COLOR, "solid", f"mean {s}_t"),
+            self.key_row.set([(GATE_COLOR, "solid", f"mean {s}ₜ"),
                               (GATE_COLOR, "dash_point", "90th / 10th pct"),
                               (t.muted, "dash", "0.5 = σ(0)")], t)
         else:
@@ -272,8 +272,8 @@ class RnnGatePlot(PlotPanel):
         gain = log[-1, 1] if len(log) else math.nan
         caption(self, f"Step {self.gates_step}: gain {fmt(gain, 3)} per step (geometric mean) vs "
                       f"ρ = {rho_text(rho)}.",
-                "Top: the rms norm ‖J‖_F/√H of the step Jacobian ∂h_t/∂h_(t−1) = "
-                "diag(φ′(a_t))·W_hh at the states a batch of training sequences visits — the "
+                "Top: the rms norm (Frobenius norm / √H) of the step Jacobian ∂hₜ/∂hₜ₋₁ = "
+                "diag(φ′(aₜ))·W_hh at the states a batch of training sequences visits — the "
                 "factor by which a typical gradient direction changes per step back. It "
                 "includes φ′, so a tanh RNN at ρ ≥ 1 still loses gradient at every step. "
                 "Bottom: its geometric mean over t, and ρ, sampled while training.")

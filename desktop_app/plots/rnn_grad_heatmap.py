@@ -14,7 +14,7 @@ from desktop_app.plots.base import ModePanel, style_colorbar
 from desktop_app.plots.numfmt import log_range_text
 from desktop_app.plots.step_heatmap import WINDOW, StepHeatmapPanel
 
-LABELS = {"abs": "log10 ‖∂L/∂hₜ‖", "rel": "log10 of ‖∂L/∂hₜ‖ / ‖∂L/∂h_T‖"}
+LABELS = {"abs": "log10 ‖∂L/∂hₜ‖", "rel": "log10 of ‖∂L/∂hₜ‖ / ‖∂L/∂h<sub>T</sub>‖"}
 
 
 class RnnGradHeatmapPlot(ModePanel, StepHeatmapPanel):
@@ -26,7 +26,7 @@ class RnnGradHeatmapPlot(ModePanel, StepHeatmapPanel):
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
         self.add_mode_box([("Gradient ‖∂L/∂hₜ‖ over training", "abs"),
-                           ("‖∂L/∂hₜ‖ ÷ ‖∂L/∂h_T‖ over training", "rel")],
+                           ("‖∂L/∂hₜ‖ ÷ its value at t = T, over training", "rel")],
                           "Colour: log10 of the gradient reaching each time step, or of "
                           "its ratio to the gradient at the step the loss reads")
         self.loss_steps = 1

@@ -87,7 +87,7 @@ class RnnSpectrumPlot(PlotPanel):
         super().__init__(theme, parent)
         self.show_box = self.title_box(
             [("W_hh: eigenvalues λ, singular values σ", "both"), ("Eigenvalues λ of W_hh", "eig")],
-            "Show the singular values of W_hh beside its eigenvalues: σ_max = ‖W‖₂ bounds one "
+            "Show the singular values of W_hh beside its eigenvalues: σₘₐₓ = ‖W‖₂ bounds one "
             "step's gain, ρ = max|λ| the gain over many steps")
         self.show_box.currentIndexChanged.connect(self._layout_changed)
         self.key_row = KeyRow(self)
@@ -256,14 +256,14 @@ class RnnSpectrumPlot(PlotPanel):
         if off:
             n = int(far.sum())
             text = (f"{self.label}{self.block_note}: ρ = max|λ| = {rho_text(rho)}, off the view "
-                    f"({n} of {len(mags)} λ: ▲ on its edge); ‖W‖₂ = σ_max = {rho_text(norm2)}")
+                    f"({n} of {len(mags)} λ: ▲ on its edge); ‖W‖₂ = σₘₐₓ = {rho_text(norm2)}")
         else:
             text = (f"{self.label}{self.block_note}: ρ = max|λ| = {rho_text(rho)} ({where} the "
-                    f"unit circle); ‖W‖₂ = σ_max = {rho_text(norm2)}")
+                    f"unit circle); ‖W‖₂ = σₘₐₓ = {rho_text(norm2)}")
         detail = ("Eigenvalues λ of W_hh (points) against the unit circle: along an eigenvector "
-                  "h_t = (Wᵀ)ᵗh_0 changes by |λ| per step, so ρ = max|λ| < 1 means vanishing and "
+                  "hₜ = (Wᵀ)ᵗh₀ changes by |λ| per step, so ρ = max|λ| < 1 means vanishing and "
                   "> 1 exploding over many steps. The singular values σᵢ bound one step's gain: "
-                  "‖Wᵀv‖ ≤ σ_max‖v‖. ")
+                  "‖Wᵀv‖ ≤ σₘₐₓ‖v‖. ")
         if off:
             detail += (f"Training has moved the eigenvalues far from where they started: the view "
                        f"keeps the scale of the unit circle and the step-0 eigenvalues (hollow), "
@@ -272,7 +272,7 @@ class RnnSpectrumPlot(PlotPanel):
                        f"largest has |λ| = ρ = {rho_text(rho)}. ")
         if sv_off:
             detail += (f"Singular values above {fmt(EDGE * sv_scale, 3)} are drawn at the top of "
-                       f"their plot as triangles (σ_max = {rho_text(norm2)}). ")
+                       f"their plot as triangles (σₘₐₓ = {rho_text(norm2)}). ")
         if np.isfinite(norm2) and norm2 > rho * (1 + 1e-3):
             text += " > ρ: the norm bound is not the spectral radius."
             detail += ("Here W_hh is not normal, so ‖W‖₂ > ρ (a Gaussian W has ‖W‖₂ ≈ 2ρ): "

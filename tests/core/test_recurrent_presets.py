@@ -99,3 +99,14 @@ def test_closed_gates_start_mid_grey_as_the_text_says():
     assert 0.455 <= rows.min() and rows.max() <= 0.555
     p10, p90 = gate_percentiles(tr.model, x, (10.0, 90.0)).mean(axis=0)
     assert round(p10, 2) == 0.47 and round(p90, 2) == 0.54
+
+
+def test_explanations_write_subscripts_and_superscripts():
+    """fₜ, hₜ₋₁, ρ₀ᵀ⁻ᵗ as the plots write them, not f_t, h_(t−1), ρ^(T−t)."""
+    import re
+
+    bad = re.compile(r"[A-Za-zσλñ]_(t\b|\(|max\b|0\b|T\b)|\^\(")
+    for name in RECURRENT:
+        p = load_preset(name)
+        for text in (p.title, p.explanation):
+            assert not bad.search(text), (name, bad.search(text).group())

@@ -36,3 +36,5 @@ def test_gate_colour_bar_title_fits_the_bar(qtbot):
     p.kind = "gru"
     p._mode()
     assert p.bar_labels()[0] == "zₜ (1 = keep)"
+    assert p.title_label.text() == "Update gate zₜ over time"
+    assert "mean zₜ" in p.key_row.text()

@@ -5,6 +5,7 @@ RNN vs LSTM vs GRU comparison (and its Cancel), divergence, and a clean close.""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,32 @@ def redraw(win, lab):
     for p in lab.panels():
         p.dirty = True
     lab.refresh(win.controller.history, force_range=True)
+
+
+# Underscore or caret notation in what a student reads: h_t, f_t, h_(t−1), h_0, σ_max, ρ^(T−t)
+# (identifiers such as W_hh, train.eval_every or CSV headers are not math notation).
+UNDERSCORE_MATH = re.compile(r"[A-Za-zσλñ]_(t\b|\(|max\b|0\b|T\b)|\^\(")
+
+
+def visible_texts(lab) -> list[str]:
+    """Everything the lab shows as text: titles and their choices, keys, notes and their
+    tooltips, axis titles, the lesson card."""
+    texts = [lab.lesson.heading.text(), lab.lesson.body.text()]
+    for p in lab.panels():
+        texts += [p.shown_title(), p.note.text(), p.note.toolTip()]
+        if getattr(p, "key_row", None) is not None:
+            texts.append(p.key_row.text())
+        box = getattr(p, "title_choice", None)
+        if box is not None:
+            texts += [box.itemText(i) for i in range(box.count())] + [box.toolTip()]
+        for item in p.plot_items():
+            texts += [item.getAxis(side).labelText for side in ("left", "bottom")]
+    return texts
+
+
+def assert_subscripts(lab) -> None:
+    bad = [t for t in visible_texts(lab) if UNDERSCORE_MATH.search(t)]
+    assert not bad, bad
 
 
 def eig_radius(lab) -> float:
@@ -169,6 +196,7 @@ def test_short_run_fills_the_plots_and_the_linear_prediction_is_rho_power(open_l
     assert not lab.gates.image.isVisible() and "Step gain" in lab.gates.title_label.text()
     x, y = lab.gates.jac.getData()
     assert np.array_equal(x, np.arange(2, T + 1)) and np.all(y > 0)
+    assert_subscripts(lab)                    # hₜ, σₘₐₓ, not h_t, σ_max
 
 
 def test_every_plot_exports_png_svg_and_csv(open_lab, qtbot, tmp_path):
@@ -251,7 +279,9 @@ def test_lstm_gates_heatmap_and_open_versus_default_forget_gate(open_lab, qtbot)
     _, p90 = lab.gates.pct_hi.getData()                      # percentiles over batch × units
     _, p10 = lab.gates.pct_lo.getData()
     assert len(p90) == 1 and 0.9 < p10[0] <= p90[0] < 1
-    assert "Forget gate" in lab.gates.title_label.text()
+    assert "Forget gate fₜ" in lab.gates.title_label.text()
+    assert "mean fₜ" in lab.gates.key_row.text()
+    assert_subscripts(lab)
     assert not lab.grad_time.prediction.isVisible()           # no ρ₀ᵀ⁻ᵗ for gated units
     assert "gates change it" in lab.grad_time.note.text()
     open_ratio = lab.grad_time.ratio
