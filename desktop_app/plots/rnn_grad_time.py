@@ -32,6 +32,7 @@ from desktop_app.theme import OKABE_ITO
 MEASURED = OKABE_ITO[0]
 PREDICTION = OKABE_ITO[1]
 LINE = "ρ₀ᵀ⁻ᵗ"                 # the prediction, as the key and the notes write it
+NBSP = "\u00a0"
 
 
 def ratio_text(r: float) -> str:
@@ -206,7 +207,9 @@ class RnnGradTimePlot(PlotPanel):
         ratio = g[0] / g[a] if a >= 0 and g[a] > 0 else math.nan
         self.ratio = ratio
         updates = max(step - 1, 0)
-        short = [f"Step {step}: ‖∂L/∂h₁‖/‖∂L/∂h{sub(a + 1)}‖ = {ratio_text(ratio)}"]
+        # No-break spaces: "5.2 ×" at a line's end and "10⁻³" on the next read as two numbers.
+        short = [f"Step {step}: ‖∂L/∂h₁‖/‖∂L/∂h{sub(a + 1)}‖ = "
+                 f"{ratio_text(ratio).replace(' ', NBSP)}"]
         detail = [f"Step {step}: the first input gets {ratio_text(ratio)} of the gradient at "
                   f"t = {a + 1}, the last step before the loss reads hₜ."]
         if a >= 1 and g[0] > 0 and g[a] > 0 and math.isfinite(ratio):

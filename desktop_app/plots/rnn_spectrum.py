@@ -23,7 +23,7 @@ from PySide6.QtGui import QPainterPath, QPolygonF, QTransform
 
 from desktop_app.plots.base import PlotPanel, new_plot
 from desktop_app.plots.clean import finite, finite_xy, fmt
-from desktop_app.plots.rnn_key import KeyRow, caption
+from desktop_app.plots.rnn_key import KeyRow, caption, unbreakable
 from desktop_app.theme import OKABE_ITO
 
 EIG_COLOR = OKABE_ITO[0]      # blue
@@ -37,6 +37,7 @@ OFF_SCALE = 3.0
 EDGE = 1.15          # the ring the off-scale ones are drawn on, in units of the scale
 PAD = 1.12           # the view's half-width when everything fits, in units of the scale
 PAD_OFF = 1.25       # … when some are drawn on the ring (room for the triangles)
+MAX_ABS = unbreakable("max|λ|")    # Qt may break a caption after "|": "max|" / "λ|"
 ARROW_STEP = 5                       # degrees between the prepared outward triangles
 
 
@@ -255,10 +256,10 @@ class RnnSpectrumPlot(PlotPanel):
         where = "inside" if rho < 1 - 1e-9 else "outside" if rho > 1 + 1e-9 else "on"
         if off:
             n = int(far.sum())
-            text = (f"{self.label}{self.block_note}: ρ = max|λ| = {rho_text(rho)}, off the view "
+            text = (f"{self.label}{self.block_note}: ρ = {MAX_ABS} = {rho_text(rho)}, off the view "
                     f"({n} of {len(mags)} λ: ▲ on its edge); ‖W‖₂ = σₘₐₓ = {rho_text(norm2)}")
         else:
-            text = (f"{self.label}{self.block_note}: ρ = max|λ| = {rho_text(rho)} ({where} the "
+            text = (f"{self.label}{self.block_note}: ρ = {MAX_ABS} = {rho_text(rho)} ({where} the "
                     f"unit circle); ‖W‖₂ = σₘₐₓ = {rho_text(norm2)}")
         detail = ("Eigenvalues λ of W_hh (points) against the unit circle: along an eigenvector "
                   "hₜ = (Wᵀ)ᵗh₀ changes by |λ| per step, so ρ = max|λ| < 1 means vanishing and "

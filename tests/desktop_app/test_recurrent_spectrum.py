@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from core.analysis.recurrent_series import matrix_spectrum
+from desktop_app.plots.rnn_key import WORD_JOINER
 
 
 def _spectrum(w):
@@ -85,7 +86,9 @@ def test_a_blown_up_w_keeps_the_step_0_scale_and_marks_the_far_eigenvalues(panel
     x, _ = panel.rho_circle.getData()
     assert x is None or len(x) == 0                          # the ρ circle is off the view
     note = getattr(panel.note, "full_text", "") or panel.note.text()   # before any "…"
-    assert f"ρ = max|λ| = {rho:.0f}, off the view" in note
+    assert f"ρ = max|λ| = {rho:.0f}, off the view" in note.replace(WORD_JOINER, "").replace(
+        "\u00a0", " ")
+    _never_split(note, "max|λ|", panel.note.font())
     assert f"|λ| = ρ = {rho:.0f}" in panel.note.toolTip()
     assert "off the view" in panel.key_row.text() and "|λ| = ρ" not in panel.key_row.text()
     # The singular values keep their step-0 scale too; the far ones at the top, pointing up.
@@ -97,6 +100,25 @@ def test_a_blown_up_w_keeps_the_step_0_scale_and_marks_the_far_eigenvalues(panel
     _draw(panel)
     assert not panel.off_scale and len(panel.beyond.data) == 0
     assert min(_half_widths(panel)) >= 1.5 * 1.1 and "|λ| = ρ" in panel.key_row.text()
+
+
+def _never_split(text, unit, font):
+    """`unit` is on one line whatever the width the caption is laid out in."""
+    from PySide6.QtGui import QTextDocument
+
+    doc = QTextDocument()
+    doc.setDefaultFont(font)
+    doc.setPlainText(text)
+    for width in range(80, 600, 3):
+        doc.setTextWidth(width)
+        doc.size()
+        block, lines = doc.begin(), []
+        while block.isValid():
+            lay, t = block.layout(), block.text()
+            lines += [t[lay.lineAt(i).textStart():lay.lineAt(i).textStart()
+                        + lay.lineAt(i).textLength()] for i in range(lay.lineCount())]
+            block = block.next()
+        assert any(unit in ln.replace(WORD_JOINER, "") for ln in lines), (width, lines)
 
 
 def test_rho_reads_the_same_in_every_caption():
