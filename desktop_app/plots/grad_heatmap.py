@@ -17,7 +17,7 @@ class GradHeatmapPlot(StepHeatmapPanel):
     key = "grad_heatmap"
     title = "Gradient flow over time"
     rows_label = "hidden layer l"
-    bar_label = "log10 ‖∂L/∂hₗ‖"
+    bar_label = "‖∂L/∂hₗ‖"
 
     def draw(self, history, rerange):
         mat = history.layer_matrix("grad_h")[-WINDOW:]

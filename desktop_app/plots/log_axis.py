@@ -84,3 +84,22 @@ class LogAxis(pg.AxisItem):
         if scale != 1 or not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 600:
             return super().logTickStrings(values, scale, spacing)
         return log_tick_strings(values, lo, hi)
+
+
+def decade_ticks(axis) -> None:
+    """Label an axis whose values are log₁₀ of a quantity with the quantity itself, at whole
+    decades: 10⁻¹⁵ … 10⁻¹ on a heatmap's colour bar instead of −15 … −1 under "log10 …"
+    (every other axis of the app writes powers of ten)."""
+    from core.numfmt import pow10
+
+    def tick_values(lo, hi, size):
+        first, last = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
+        n = last - first + 1
+        if n < 2:                       # less than two decades in view: pyqtgraph's own ticks
+            return type(axis).tickValues(axis, lo, hi, size)
+        step = next(s for s in (1, 2, 3, 5, 10, 20, 50, 100) if n / s <= 6)
+        start = math.ceil(first / step) * step
+        return [(float(step), [float(v) for v in range(start, last + 1, step)])]
+
+    axis.tickValues = tick_values
+    axis.tickStrings = lambda values, scale, spacing: [pow10(v) for v in values]

@@ -14,7 +14,7 @@ from desktop_app.plots.base import ModePanel, style_colorbar
 from desktop_app.plots.numfmt import log_range_text
 from desktop_app.plots.step_heatmap import WINDOW, StepHeatmapPanel
 
-LABELS = {"abs": "log10 ‖∂L/∂hₜ‖", "rel": "log10 of ‖∂L/∂hₜ‖ / ‖∂L/∂h<sub>T</sub>‖"}
+LABELS = {"abs": "‖∂L/∂hₜ‖", "rel": "‖∂L/∂hₜ‖ / ‖∂L/∂h<sub>T</sub>‖"}
 
 
 class RnnGradHeatmapPlot(ModePanel, StepHeatmapPanel):

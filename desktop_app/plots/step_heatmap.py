@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
 from desktop_app.plots.base import PlotPanel, layer_ticks, new_plot, set_range, style_colorbar
+from desktop_app.plots.log_axis import decade_ticks
 from desktop_app.theme import HEATMAP_CMAP
 
 WINDOW = 400          # probed steps shown
@@ -35,7 +36,7 @@ class StepHeatmapPanel(PlotPanel):
     pass the image to `show_image` (or call `show_empty`)."""
 
     rows_label = "row"
-    bar_label = "log10 value"
+    bar_label = "value"
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
@@ -48,6 +49,7 @@ class StepHeatmapPanel(PlotPanel):
         self.bar = pg.ColorBarItem(values=(-1, 1), colorMap=self.cmap, interactive=False,
                                    label=self.bar_label, width=14)
         self.bar.setImageItem(self.image, insert_in=self.plot)
+        decade_ticks(self.bar.getAxis("right"))      # the image is log10: label 10ⁿ
 
     def plot_items(self):
         return [self.plot]

@@ -1,0 +1,18 @@
+"""Heatmap colour bars hold log10 values and are labelled with the values themselves: 10⁻¹⁵."""
+
+from __future__ import annotations
+
+
+def test_colour_bar_ticks_are_whole_decades_written_as_powers(qapp):
+    from desktop_app.plots.grad_heatmap import GradHeatmapPlot
+    from desktop_app.theme import Theme
+
+    panel = GradHeatmapPlot(Theme())
+    ax = panel.bar.getAxis("right")
+    (spacing, values), = ax.tickValues(-17.7, -1.2, 300)
+    assert spacing == 3 and values == [-15, -12, -9, -6, -3]
+    assert ax.tickStrings(values, 1, spacing) == ["10⁻¹⁵", "10⁻¹²", "10⁻⁹", "10⁻⁶", "10⁻³"]
+    (_, values), = ax.tickValues(-2.0, 1.0, 300)                 # few decades: every one
+    assert values == [-2, -1, 0, 1]
+    assert ax.tickStrings([0.0], 1, 1) == ["10⁰"]
+    assert "log10" not in ax.labelText and "log10" not in panel.bar.getAxis("left").labelText
