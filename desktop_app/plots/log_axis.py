@@ -83,7 +83,29 @@ class LogAxis(pg.AxisItem):
         lo, hi = sorted(float(r) for r in self.range)   # in decades (the view is in log10)
         if scale != 1 or not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 600:
             return super().logTickStrings(values, scale, spacing)
-        return log_tick_strings(values, lo, hi)
+        return thin_labels(log_tick_strings(values, lo, hi), self._room_for_labels())
+
+    def _room_for_labels(self) -> int:
+        """How many labels fit along this axis, each given two text heights (or widths of
+        "9×10⁻¹⁶" on a horizontal axis): a short plot of 6×10¹⁶ … 10¹⁷ got five, on top of
+        each other."""
+        from PySide6.QtGui import QFontMetrics
+
+        fm = QFontMetrics(self.style.get("tickFont") or self.font())
+        if self.orientation in ("left", "right"):
+            return max(2, int(self.geometry().height() / (2.0 * fm.height())))
+        return max(2, int(self.geometry().width() / (1.5 * fm.horizontalAdvance("9×10⁻¹⁶"))))
+
+
+def thin_labels(labels: list[str], room: int) -> list[str]:
+    """At most `room` of the non-empty labels, every k-th one from the first (the rest keep
+    their tick marks without text)."""
+    shown = [i for i, t in enumerate(labels) if t]
+    if len(shown) <= room:
+        return labels
+    k = -(-len(shown) // room)
+    keep = set(shown[::k])
+    return [t if i in keep else "" for i, t in enumerate(labels)]
 
 
 def decade_ticks(axis) -> None:

@@ -16,3 +16,15 @@ def test_colour_bar_ticks_are_whole_decades_written_as_powers(qapp):
     assert values == [-2, -1, 0, 1]
     assert ax.tickStrings([0.0], 1, 1) == ["10⁰"]
     assert "log10" not in ax.labelText and "log10" not in panel.bar.getAxis("left").labelText
+
+
+def test_log_axis_labels_are_thinned_to_the_room():
+    import math
+
+    from desktop_app.plots.log_axis import log_tick_strings, thin_labels
+
+    values = [16 + math.log10(m) for m in (6, 7, 8, 9)] + [17.0]   # 6 … 9 × 10¹⁶ and 10¹⁷
+    labels = log_tick_strings(values, 16.75, 17.02)
+    assert labels == ["6×10¹⁶", "7×10¹⁶", "8×10¹⁶", "9×10¹⁶", "10¹⁷"]
+    assert [t for t in thin_labels(labels, 3) if t] == ["6×10¹⁶", "8×10¹⁶", "10¹⁷"]
+    assert thin_labels(labels, 5) == labels and thin_labels(["", "1"], 1) == ["", "1"]
