@@ -316,7 +316,7 @@ class Trainer:
             bad = probes.first_nonfinite([o.grad for o in cap.outputs][::-1])
             layer = None if bad is None else len(cap.outputs) - 1 - bad
         if self.recurrent and layer is not None:
-            name = f"h_t at t = {layer + 1}"
+            name = f"hₜ at t = {layer + 1}"
             layer = 0
         else:
             name = self.layer_names[layer] if layer is not None else None

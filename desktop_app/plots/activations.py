@@ -34,8 +34,6 @@ DEFINITIONS = ("Percentiles over the batch and the units of each layer. Saturate
                "or sigmoid outside 0.03–0.97 (its slope is then below 0.03). Dead: a unit that "
                "outputs 0 for every example of the batch (no gradient reaches its weights).")
 
-BOTTOM_KEY = (f"<span style='color:{OKABE_ITO[1]}'>▲ % saturated</span> &nbsp; "
-              f"<span style='color:{OKABE_ITO[3]}'>■ % dead</span> &nbsp; per layer")
 
 
 class ActivationsPlot(PlotPanel):
@@ -49,18 +47,21 @@ class ActivationsPlot(PlotPanel):
             "Distribution over the batch and units of each layer: the output of the "
             "activation φ, or its input (the pre-activation z)")
         self.which.currentIndexChanged.connect(self._which_changed)
-        self.top_key = KeyRow(self)     # above the plot: a legend inside covered the bands
+        # One key above both plots: a legend inside covered the bands, and a key line between
+        # the plots (a pyqtgraph label) kept its text's width and cut the plots in a narrow panel.
+        self.top_key = KeyRow(self)
+        self.shows = (True, True)       # whether % saturated / % dead have data (the key's rows)
+        self._swatches: list[str] = []
         self.top = new_plot(self.view, 0, 0, grid=False,
                             axisItems={"left": SymLogAxis("left")})
         self.symlog: float | None = None    # the unit c of the signed log axis, when on
-        self.key_label = self.view.addLabel(BOTTOM_KEY, row=1, col=0)
-        self.bottom = new_plot(self.view, 2, 0, grid=False)
+        self.bottom = new_plot(self.view, 1, 0, grid=False)
         self.bottom.setXLink(self.top)
         self.view.ci.layout.setRowStretchFactor(0, 3)
-        self.view.ci.layout.setRowStretchFactor(2, 2)
+        self.view.ci.layout.setRowStretchFactor(1, 2)
         self.top.setLabel("left", "φ(z)")
         self.bottom.setLabel("left", "% of units")
-        self.bottom.setLabel("bottom", "hidden layer l (input → output)")
+        self.fit_label(self.bottom, "bottom", "hidden layer l (input → output)", "hidden layer l", "layer")
         self.fills = []
         for _ in BANDS:
             fill = Band()
@@ -76,7 +77,6 @@ class ActivationsPlot(PlotPanel):
 
     def apply_theme(self, theme):
         super().apply_theme(theme)
-        self.key_label.setText(BOTTOM_KEY, size=f"{theme.tick_pt:g}pt", color=theme.fg)
         self._style()
 
     def _style(self) -> None:
@@ -98,9 +98,8 @@ class ActivationsPlot(PlotPanel):
             mix = [round(b * (1 - shown) + f * shown) for b, f in
                    zip(bg.getRgb()[:3], color.getRgb()[:3], strict=True)]
             swatches.append(pg.mkColor(*mix).name())
-        names = ("1–99th", "10–90th", "25–75th percentile")
-        self.top_key.set([(c, "square", n) for c, n in zip(swatches, names, strict=True)]
-                         + [(t.ink, "solid", "median")], t)
+        self._swatches = swatches
+        self._key()
         self.median.setPen(pg.mkPen(t.ink, width=t.pen_width))
         for item, color, sym in ((self.saturated, OKABE_ITO[1], "t"), (self.dead, OKABE_ITO[3], "s")):
             item.setPen(pg.mkPen(color, width=t.pen_width))
@@ -108,6 +107,19 @@ class ActivationsPlot(PlotPanel):
             item.setSymbolBrush(color)
             item.setSymbolPen(None)
             item.setSymbolSize(t.symbol_size)
+
+    def _key(self) -> None:
+        """Bands, median, and the saturated / dead markers where this activation has them
+        (saturation: sigmoid and tanh; dead units: the ReLU family)."""
+        t = self.theme
+        names = ("1–99th", "10–90th", "25–75th percentile")
+        entries = [(c, "square", n) for c, n in zip(self._swatches, names, strict=True)]
+        entries.append((t.ink, "solid", "median"))
+        if self.shows[0]:
+            entries.append((OKABE_ITO[1], "▼", "% saturated"))
+        if self.shows[1]:
+            entries.append((OKABE_ITO[3], "square", "% dead"))
+        self.top_key.set(entries, t)
 
     def _which_changed(self) -> None:
         name = "φ(z)" if self.which.currentData() == "act_pct" else "z"
@@ -139,6 +151,10 @@ class ActivationsPlot(PlotPanel):
         self.median.setData(*finite_xy(x, p[:, 3]))
         sat = self._last(history, "saturated", len(x))
         dead = self._last(history, "dead", len(x))
+        shows = (bool(np.isfinite(sat).any()), bool(np.isfinite(dead).any()))
+        if shows != self.shows:
+            self.shows = shows
+            self._key()
         self.saturated.setData(*finite_xy(x, sat))
         self.dead.setData(*finite_xy(x, dead))
         step = int(history.probe_steps(field)[-1])

@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QPainterPath
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QPainterPath
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -105,6 +105,7 @@ class PlotPanel(QFrame):
         self.div_step: int | None = None   # step where the run diverged (mark_divergence)
         self.div_lines: list = []   # (plot, line): the markers of place_divergence_lines
         self.growth = None          # a GrowthWatch for panels with a step axis (watch_growth)
+        self._fitted: dict = {}     # (plot id, side) → (plot, side, titles): see fit_label
         self._final = False         # this draw is a forced re-range (a final picture)
         self.setFrameShape(QFrame.StyledPanel)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
@@ -139,6 +140,7 @@ class PlotPanel(QFrame):
         self.view = pg.GraphicsLayoutWidget()
         self.view.ci.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.view, 1)
+        self.view.installEventFilter(self)
         self.note = NoteLabel()
         self.note.setObjectName("plotNote")
         self.note.hide()
@@ -271,6 +273,33 @@ class PlotPanel(QFrame):
             self.title_choice.view().setFont(f)   # the list of choices: regular weight
             self.title_choice.updateGeometry()
 
+    def fit_label(self, plot: pg.PlotItem, side: str, *titles: str) -> None:
+        """Title the `side` axis of `plot` with the longest of `titles` that fits along it,
+        chosen again whenever the panel is resized: a title longer than its axis was cut at
+        both ends in a narrow panel ("hidden layer l (input → outp")."""
+        self._fitted[(id(plot), side)] = (plot, side, titles)
+        self._fit_labels()
+
+    def _fit_labels(self) -> None:
+        if not self._fitted:
+            return
+        font = QFont()
+        font.setPointSizeF(self.theme.tick_pt + 1)
+        fm = QFontMetrics(font)
+        for plot, side, titles in self._fitted.values():
+            box = plot.getViewBox().sceneBoundingRect()
+            room = box.width() if side in ("bottom", "top") else box.height()
+            if room < 20:                          # not laid out yet: the first title
+                room = float("inf")
+            text = next((t for t in titles if fm.horizontalAdvance(t) + 8 <= room), titles[-1])
+            if plot.getAxis(side).labelText != text:
+                plot.setLabel(side, text)          # keeps the theme's label style
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if obj is self.view and event.type() == QEvent.Resize and self._fitted:
+            QTimer.singleShot(0, self, self._fit_labels)     # once the plots are laid out
+        return super().eventFilter(obj, event)
+
     def set_enlarged(self, on: bool) -> None:
         """Show whether this panel fills the plots area (the button then restores the grid)."""
         self.enlarged = on
@@ -294,6 +323,7 @@ class PlotPanel(QFrame):
         self.theme = theme
         self.view.setBackground(theme.bg)
         self._style_title()
+        self._fit_labels()
         self.set_enlarged(self.enlarged)
         self.note.setStyleSheet(f"color: {theme.muted};")
         for p in self.plot_items():

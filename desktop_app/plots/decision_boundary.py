@@ -1,6 +1,6 @@
 """Plot 5: the model's output over the input plane, with the train and test points.
 
-Two classes: P(class 1) as a cividis heatmap; more classes: the predicted class; the 1-D sine
+Two classes: P(class 1) in pale class colours; more classes: the predicted class; the 1-D sine
 regression: the fitted curve over the data. Computed in the training thread (boundary_task)."""
 
 from __future__ import annotations
@@ -120,7 +120,9 @@ class DecisionBoundaryPlot(PlotPanel):
             self.test_pts.setData(ds.x_test[:, 0], ds.y_test[:, 0], size=size, symbol="x",
                                   brush=pg.mkBrush(OKABE_ITO[3]), pen=None)
             return
-        edge = pg.mkPen(t.ink if not t.dark else "#000000", width=1)
+        # An outline in the text colour: black on light, light grey on dark, where a black one
+        # vanished on the dark shading of the point's own class.
+        edge = pg.mkPen(t.ink if not t.dark else t.fg, width=1)
         brushes = [pg.mkBrush(c) for c in CLASS_COLORS]
         self.train_pts.setData(ds.x_train[:, 0], ds.x_train[:, 1], size=size, pen=edge,
                                brush=[brushes[int(c) % len(brushes)] for c in ds.y_train])

@@ -42,7 +42,7 @@ class GradPerLayerPlot(ModePanel):
             [(label, key) for key, (label, _) in MODES.items()],
             "‖∂L/∂hₗ‖: gradient reaching layer l's output (backprop's ∂L/∂X^l).\n"
             "‖∂L/∂Wₗ‖: gradient of layer l's weights.\n"
-            "Update ratio: how much a step changes Wₗ relative to its size (≈1e-3 is healthy).\n"
+            "Update ratio: how much a step changes Wₗ relative to its size (≈10⁻³ is healthy).\n"
             "Over steps: ‖∂L/∂hₗ‖ of a few layers through training.")
         self.plot = new_plot(self.view, log_y=True)
         self.key_row = KeyRow(self)     # above the plot: a legend inside covered the curves
@@ -87,10 +87,10 @@ class GradPerLayerPlot(ModePanel):
         mode = self.mode
         self.plot.setLabel("left", MODES[mode][1])
         if mode == "over_time":
-            self.plot.setLabel("bottom", "training step")
+            self.fit_label(self.plot, "bottom", "training step", "step")
             self.plot.getAxis("bottom").setTickSpacing()          # automatic again
         else:
-            self.plot.setLabel("bottom", "hidden layer l (input → output)")
+            self.fit_label(self.plot, "bottom", "hidden layer l (input → output)", "hidden layer l", "layer")
             layer_ticks(self.plot.getAxis("bottom"), len(self.layer_names))
         self.ref.setVisible(mode == "update_ratio")
         self.mark_divergence(self.div_step)   # the step marker belongs to the over-steps view

@@ -308,6 +308,8 @@ class LandscapeMapPlot(PlotPanel):
         first = [self.message] if self.message else []
         if self.surface_note and self.mode == "2d":
             first.append(self.surface_note)
+        if f is not None and self._over_note(f):
+            first.append(self._over_note(f))
         parts = first + (list(f.notes) if f is not None else []) + parts
         if self.mode == "3d" and f is not None:
             lo, hi = self.color_levels(f)
@@ -331,14 +333,19 @@ class LandscapeMapPlot(PlotPanel):
             lines = "contour lines at equal ratios of loss"
         else:
             lines = f"contour lines every {fmt(self.same_top / (SAME_SCALE_CONTOURS + 1))} nats"
-        g = f.grid
-        above = float(np.mean(~(g <= hi)))            # above the top, or not finite
-        over = f"; {above:.0%} of the map is above {fmt(hi)} nats (top colour)" \
-            if above >= 0.005 else ""
-        if above > 0.25:
-            over += ": raise Top colour to see its shape there"
-        return (f"Colours: the same scale for every run, {fmt(lo)} to {fmt(hi)} nats, "
-                f"{lines}{over}.")
+        return f"Colours: the same scale for every run, {fmt(lo)} to {fmt(hi)} nats, {lines}."
+
+    def _over_note(self, f) -> str:
+        """How much of the map the shared scale clips at its top colour (a warning: first)."""
+        if self.same_top is None:
+            return ""
+        hi = same_scale_levels(self.same_top, self.log)[1]
+        hi = 10.0 ** hi if self.log else hi
+        above = float(np.mean(~(f.grid <= hi)))       # above the top, or not finite
+        if above < 0.005:
+            return ""
+        more = ": raise Top colour to see its shape there" if above > 0.25 else ""
+        return f"{above:.0%} of the map is above {fmt(hi)} nats, drawn in the top colour{more}."
 
     # ---- export --------------------------------------------------------------------------
     def export_npz_dialog(self) -> None:

@@ -83,7 +83,12 @@ class LogAxis(pg.AxisItem):
         lo, hi = sorted(float(r) for r in self.range)   # in decades (the view is in log10)
         if scale != 1 or not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 600:
             return super().logTickStrings(values, scale, spacing)
-        return thin_labels(log_tick_strings(values, lo, hi), self._room_for_labels())
+        labels = log_tick_strings(values, lo, hi)
+        if len(label_format(lo, hi)[1]) < 9:
+            return labels
+        # A narrow range labels every mantissa 1…9 × 10ⁿ: as many as fit. (Wide ranges label
+        # decades only, on pyqtgraph's levels; thinning each level alone made them uneven.)
+        return thin_labels(labels, self._room_for_labels())
 
     def _room_for_labels(self) -> int:
         """How many labels fit along this axis, each given two text heights (or widths of

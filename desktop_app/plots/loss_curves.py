@@ -79,6 +79,10 @@ class LossCurvesPlot(LossAccuracyPanel):
             if not self.regression and np.isfinite(ta[i]):
                 text += f"; accuracy train {ta[i]:.1f}%, test {va[i]:.1f}%"
             self.set_note(text + ".")
+        elif np.isfinite(ta).any():
+            i = np.flatnonzero(np.isfinite(ta))[-1]
+            self.set_note(f"Step {int(steps[i])}: the whole-set loss is not finite (the net "
+                          f"overflows); accuracy train {ta[i]:.1f}%, test {va[i]:.1f}%.")
         elif self.div_step is not None:
             self.set_note(f"The run diverged at step {self.div_step}, before a whole-set "
                           "evaluation; the faint curve is each step's own batch.")

@@ -57,7 +57,8 @@ class NoteLabel(QLabel):
             text = " ".join(words[:lo]) + " …"
         if text != self.text():
             super().setText(text)
-        tip = self.detail or (self.full_text if text != self.full_text else "")
+        cut = text != self.full_text
+        tip = "\n\n".join(t for t in (self.full_text if cut else "", self.detail) if t)
         if tip != self.toolTip():
             self.setToolTip(tip)
 

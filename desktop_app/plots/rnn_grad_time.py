@@ -6,12 +6,14 @@ the gradient lies on ρᵀ⁻ᵗ: a straight line on the log axis with slope log
 a tanh RNN fall faster; gates replace the W_hh path by the memory gate, so the line does not
 apply to LSTM/GRU.
 
-The line is the theory the lessons state, for the network as initialized: ρ₀ = ρ(W_hh) at step
-0, anchored on the step-0 gradient (dotted) at the last step before the loss reads h_t. It stays
-put while training moves W_hh: drawn with the trained ρ it followed Adam (rnn_vanishing:
-1.04, rnn_long_delay: 1.27, reaching 10³ and squeezing the data) and no longer showed the
-ρ = 0.9 line the lesson talks about. The note gives the current ρ beside the measured factor
-per step back.
+The line is the theory the lessons state, for the network as initialized: slope ρ₀ = ρ(W_hh) at
+step 0, through the gradient shown at the last step before the loss reads h_t. Drawn with the
+trained ρ it followed Adam (rnn_vanishing: 1.04, rnn_long_delay: 1.27, reaching 10³ and
+squeezing the data) and no longer showed the ρ = 0.9 line the lesson talks about. It goes
+through the shown curve, not the step-0 one: the step-0 probe reads the first PROBE_LIMIT
+training examples, a step its own batch, so their scales differ (rnn_exploding's step 1, with
+the weights of step 0, sat 4× above a line through step 0's curve while the note said "exact").
+The note gives the current ρ beside the measured factor per step back.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ class RnnGradTimePlot(PlotPanel):
         super().__init__(theme, parent)
         self.key_row = KeyRow(self)
         self.plot = new_plot(self.view, 0, 0, log_y=True)
-        self.plot.setLabel("bottom", "time step t (1 … T)")
+        self.fit_label(self.plot, "bottom", "time step t (1 … T)", "time step t", "t")
         self.plot.setLabel("left", "‖∂L/∂h<sub>t</sub>‖")
         self.initial = self.plot.plot([], [])
         self.prediction = self.plot.plot([], [])
@@ -193,7 +195,7 @@ class RnnGradTimePlot(PlotPanel):
         g0 = np.asarray(mat[0], dtype=np.float64)            # the first probe: step 0
         y0 = positive(g0) if len(mat) > 1 else np.full(T, np.nan)
         self.initial.setData(*finite_xy(t, y0))
-        # The line: ρ₀ᵀ⁻ᵗ through the step-0 gradient at t = a (the theory as initialized).
+        # The line: slope ρ₀ (the theory as initialized), through the shown gradient at t = a.
         pred = np.full(T, np.nan)
         self.rho0 = self.initial_radius()
         self.rho, k = self.radius_for(step)
@@ -201,7 +203,7 @@ class RnnGradTimePlot(PlotPanel):
         if self.predicts and math.isfinite(self.rho0):
             from core.analysis.recurrent_series import linear_prediction
 
-            pred = positive(linear_prediction(g0, self.rho0, self.loss_steps))
+            pred = positive(linear_prediction(g, self.rho0, self.loss_steps))
         self.prediction.setData(*finite_xy(t, pred))
         a = T - max(self.loss_steps, 1)          # last step before the loss reads h_t directly
         ratio = g[0] / g[a] if a >= 0 and g[a] > 0 else math.nan
@@ -227,11 +229,10 @@ class RnnGradTimePlot(PlotPanel):
         short[0] += "."
         if self.predicts and math.isfinite(self.rho0):
             detail.append(f"Dashed: {LINE} with ρ₀ = {rho_text(self.rho0)}, the spectral radius "
-                          "of W_hh at step 0, through the step-0 gradient (dotted) at "
-                          f"t = {a + 1}: the linear-RNN theory for the network as initialized. "
-                          "It does not follow training, so it stays the line the lesson "
-                          "describes; compare the measured factor per step back with the "
-                          "current ρ.")
+                          f"of W_hh at step 0, through this gradient at t = {a + 1}: the "
+                          "linear-RNN theory for the network as initialized. Its slope does "
+                          "not follow training, so it stays the line the lesson describes; "
+                          "compare the measured factor per step back with the current ρ.")
         s, d = self._applies(updates)
         short.append(s)
         detail.append(d)

@@ -41,8 +41,8 @@ class StepHeatmapPanel(PlotPanel):
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
         self.plot = new_plot(self.view, grid=False)
-        self.plot.setLabel("bottom", "training step")
-        self.plot.setLabel("left", self.rows_label)
+        self.fit_label(self.plot, "bottom", "training step", "step")
+        self.fit_label(self.plot, "left", self.rows_label, self.rows_label.split()[-1])
         self.image = pg.ImageItem(axisOrder="col-major")
         self.plot.addItem(self.image)
         self.cmap = pg.colormap.get(HEATMAP_CMAP)

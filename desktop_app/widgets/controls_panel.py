@@ -28,6 +28,7 @@ from superqt.utils import signals_blocked
 from core.choice_help import choice_help
 from core.config import field_spec
 from core.config_relevance import inactive_keys
+from core.numfmt import num
 from desktop_app.state import ExperimentState
 from desktop_app.widgets.log_slider import LogSlider
 
@@ -49,7 +50,7 @@ def tooltip(key: str) -> str:
     tip = spec["help"]
     if spec.get("range"):
         lo, hi = spec["range"]
-        tip += f"\nAllowed: {lo:g} to {hi:g}"
+        tip += f"\nAllowed: {num(lo)} to {num(hi)}"
     tip += f"\nConfig key: {key}"
     return tip
 

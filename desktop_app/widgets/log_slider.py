@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import math
 
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import QWidget
 
@@ -26,9 +27,17 @@ class LogSlider(TableSlider):
         self.integer = integer
         self._value = self.lo
         self.edit.setValidator(QDoubleValidator(0.0, 1e12, 12))
-        self.edit.setFixedWidth(self.fontMetrics().horizontalAdvance("0.000001") + 14)
+        self._fit_edit()
         self._set_steps()
         self._show(self._value)
+
+    def _fit_edit(self) -> None:
+        self.edit.setFixedWidth(self.fontMetrics().horizontalAdvance("0.000001") + 14)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:     # presentation mode: "0 (off)" was cut
+            self._fit_edit()
 
     def _set_steps(self) -> None:
         if self.integer:

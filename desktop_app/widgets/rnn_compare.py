@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from core.numfmt import num
 from desktop_app.widgets.rnn_compare_run import child_main, comparison_configs, run_comparison
 
 RELAY_POLL = 0.05
@@ -185,8 +186,8 @@ class ComparePanel(QGroupBox):
         self.button.setText("Cancel comparison")
         seed, task = cfg.seed, cfg.data.name
         self._say(f"Same task ({task}, T = {cfg.data.seq_len}), seed {seed}, init "
-                  f"{cfg.init.scheme}, {cfg.optim.name} lr {cfg.optim.lr:g}; LSTM forget bias "
-                  f"{cfg.init.forget_bias:g}.")
+                  f"{cfg.init.scheme}, {cfg.optim.name} lr {num(cfg.optim.lr)}; LSTM forget bias "
+                  f"{num(cfg.init.forget_bias)}.")
         self.started.emit()
         self.state_changed.emit(True)
         t.start()

@@ -25,5 +25,5 @@ def test_small_learning_rate_and_scale_are_not_in_e_notation():
 def test_recurrent_cause_names_the_spectral_radius():
     cfg = ExperimentConfig().with_values({"model.kind": "rnn", "data.name": "adding",
                                           "init.spectral_radius": 1.1})
-    d = diagnose(cfg, 2, "backward", 0, "h_t at t = 1", [1.0] * 5)
+    d = diagnose(cfg, 2, "backward", 0, "hₜ at t = 1", [1.0] * 5)
     assert "ρ = 1.1" in d.cause and "ρᵀ⁻ᵗ" in d.cause and not E_NOTATION.search(_text(d))
