@@ -40,3 +40,10 @@ def test_short_caption_is_untouched_and_detail_is_the_tooltip(qtbot):
     _, note = _panel(qtbot, 400, 300)
     note.set_note("Step 5.", "Saturated: |tanh| > 0.97.")
     assert note.text() == "Step 5." and note.toolTip() == "Saturated: |tanh| > 0.97."
+
+
+def test_cut_caption_with_a_detail_keeps_both_in_the_tooltip(qtbot):
+    panel, note = _panel(qtbot, 300, 200)
+    note.set_note(TEXT, "Definitions.")
+    qtbot.waitUntil(lambda: note.text().endswith("…"))
+    assert note.toolTip() == TEXT + "\n\nDefinitions."
