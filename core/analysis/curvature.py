@@ -132,7 +132,8 @@ def classify(lambda_max: float, lambda_min: float, grad_norm: float, limit: floa
     words = {
         "unstable": f"λ_max = {lmax} is well above the stability limit {lim} (2/lr for plain "
                     "SGD): gradient descent overshoots along the sharpest direction",
-        "saddle": f"λ_min = {lmin} < 0 beyond noise ({noise_text}): a saddle, the loss curves "
+        "saddle": f"λ_min = {lmin} < 0 beyond its noise ({noise_text}, 3 standard errors or "
+                  "more): a saddle, the loss curves "
                   "down along some direction; gradient descent leaves it only slowly",
         "plateau": f"gradient ({grad}) and curvature ({num(lambda_max, 2)}) are both tiny: a "
                    "plateau, steps make almost no progress",
@@ -141,7 +142,8 @@ def classify(lambda_max: float, lambda_min: float, grad_norm: float, limit: floa
         "stable": f"λ_max = {lmax} is below the stability limit {lim} and no direction curves "
                   "down: a stable basin" if lambda_min >= 0 else
                   f"λ_max = {lmax} is below the stability limit {lim}, and λ_min = {lmin} is "
-                  f"within its noise ({noise_text}) of 0: no direction measurably curves down, "
+                  f"within its noise ({noise_text}, 3 standard errors or more) of 0: no "
+                  "direction measurably curves down, "
                   "a stable basin",
     }
     return status, flags, words[status]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 
 import numpy as np
@@ -291,7 +292,9 @@ class PlotPanel(QFrame):
             room = box.width() if side in ("bottom", "top") else box.height()
             if room < 20:                          # not laid out yet: the first title
                 room = float("inf")
-            text = next((t for t in titles if fm.horizontalAdvance(t) + 8 <= room), titles[-1])
+            text = next((t for t in titles
+                         if fm.horizontalAdvance(re.sub(r"<[^>]+>", "", t)) + 8 <= room),
+                        titles[-1])                # (measured without their HTML tags)
             if plot.getAxis(side).labelText != text:
                 plot.setLabel(side, text)          # keeps the theme's label style
 
@@ -427,6 +430,9 @@ def style_colorbar(bar: pg.ColorBarItem, theme: Theme, label: str) -> None:
     font = QFont()
     font.setPointSizeF(theme.tick_pt)
     ax.setTickFont(font)
+    # pyqtgraph fixes the bar's axis at 45 px and drops labels wider than that: at 2560 × 1440
+    # in presentation mode every 10⁻¹⁵ vanished. Wide enough for the widest label it may get.
+    ax.setWidth(max(45, QFontMetrics(font).horizontalAdvance("10⁻¹⁵·⁵") + 14))
     left = bar.getAxis("left")
     left.setLabel(label, **{"color": theme.fg, "font-size": f"{theme.tick_pt + 1:g}pt"})
     left.setPen(pg.mkPen(theme.muted))

@@ -104,8 +104,8 @@ class RnnGatePlot(PlotPanel):
             s = self.symbol
             self.title_label.setText(f"{SYMBOLS[self.kind][1].capitalize()} over time")
             self.top.setLabel("bottom", "time step t")
-            self.top.setLabel("left", "hidden unit")
-            self.bottom.setLabel("left", f"mean {s}<sub>t</sub>")
+            self.fit_label(self.top, "left", "hidden unit", "unit")
+            self.fit_label(self.bottom, "left", f"mean {s}<sub>t</sub>", f"{s}<sub>t</sub>")
             self.ref.setPos(0.5)
             self.bar_label = ""
             self._fit_bar_label()
@@ -115,8 +115,8 @@ class RnnGatePlot(PlotPanel):
         else:
             self.title_label.setText("Step gain ‖∂hₜ/∂hₜ₋₁‖")
             self.top.setLabel("bottom", "time step t")
-            self.top.setLabel("left", "rms ‖∂h<sub>t</sub>/∂h<sub>t−1</sub>‖")
-            self.bottom.setLabel("left", "gain per step")
+            self.fit_label(self.top, "left", "rms ‖∂h<sub>t</sub>/∂h<sub>t−1</sub>‖", "gain")
+            self.fit_label(self.bottom, "left", "gain per step", "gain")
             self.ref.setPos(1.0)
             self.key_row.set([(GAIN_COLOR, "line_point", "step gain"),
                               (RHO_COLOR, "dot", "ρ = max|λ|"), (t.ink, "dash", "1")], t)

@@ -236,8 +236,8 @@ class RnnGradTimePlot(PlotPanel):
         s, d = self._applies(updates)
         short.append(s)
         detail.append(d)
-        if self.div_step is not None:
-            short.append(f"Run diverged at step {self.div_step}; showing step {step}.")
+        if self.div_step is not None:       # first: a cut caption must keep it
+            short.insert(0, f"Run diverged at step {self.div_step}; showing step {step}.")
             detail.append(f"The run diverged at step {self.div_step}; showing the last finite "
                           f"gradients (step {step}).")
         caption(self, " ".join(short), " ".join(detail))

@@ -127,6 +127,7 @@ class RnnSpectrumPlot(PlotPanel):
         self.block_note = ""
         self.error = ""
         self.off_scale = False     # some eigenvalues drawn on the view's edge
+        self.sv_off_scale = False  # some singular values drawn at their plot's top
         self.scale = 1.0           # the radius the eigenvalue view is fitted to
         self._style()
         self._layout_changed()
@@ -180,6 +181,10 @@ class RnnSpectrumPlot(PlotPanel):
             entries.append((RHO_COLOR, "dot", "|λ| = ρ"))
         if self.show_box.currentData() == "both":
             entries.append((SV_COLOR, "line_point", "σᵢ"))
+            if self.spec0 is not None:
+                entries.append((t.muted, "dot", "σᵢ at step 0"))
+            if self.sv_off_scale:
+                entries.append((SV_COLOR, "▲", "σ off the view, at its top"))
         self.key_row.set(entries, t)
 
     def _layout_changed(self) -> None:
@@ -247,6 +252,9 @@ class RnnSpectrumPlot(PlotPanel):
         self.sv_points.setData(*finite_xy(idx, sv))
         sv_far = (sv > EDGE * sv_scale) if sv_off else np.zeros(len(sv), dtype=bool)
         self.sv_beyond.setData(idx[sv_far], np.full(int(sv_far.sum()), EDGE * sv_scale))
+        if bool(sv_far.any()) != self.sv_off_scale:
+            self.sv_off_scale = bool(sv_far.any())
+            self._legend()
         if sv0 is not None:
             self.sv_initial.setData(*finite_xy(idx, sv0))
         else:
