@@ -59,6 +59,7 @@ class CurvatureReadout(QFrame):
             n = QLabel(name)
             n.setToolTip(tip)
             v = QLabel("—")
+            v.setWordWrap(True)      # a narrow readout (1024 × 768) wraps rather than clips
             v.setToolTip(tip)
             v.setTextInteractionFlags(Qt.TextSelectableByMouse)
             v.setObjectName(f"readout_{key}")
