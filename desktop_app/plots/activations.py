@@ -61,6 +61,7 @@ class ActivationsPlot(PlotPanel):
         self.view.ci.layout.setRowStretchFactor(1, 2)
         self.top.setLabel("left", "φ(z)")
         self.bottom.setLabel("left", "% of units")
+        self.bottom.getAxis("left").setTickSpacing(50, 25)   # 0, 50, 100: readable when short
         self.fit_label(self.bottom, "bottom", "hidden layer l (input → output)", "hidden layer l", "layer")
         self.fills = []
         for _ in BANDS:
