@@ -41,11 +41,15 @@ def new_plot(glw: pg.GraphicsLayoutWidget, row: int = 0, col: int = 0, grid: boo
 
     Grid lines are drawn by the axes and make every repaint replay them: only where they help
     reading values (not under images)."""
+    from desktop_app.plots.fit_axis import FitAxis
+
+    axes = dict(kw.pop("axisItems", None) or {})
+    axes.setdefault("bottom", FitAxis("bottom"))      # labels that never run together
     if log_y:
         from desktop_app.plots.log_axis import LogAxis
 
-        kw["axisItems"] = {"left": LogAxis("left")}
-    p = glw.addPlot(row=row, col=col, **kw)
+        axes["left"] = LogAxis("left")
+    p = glw.addPlot(row=row, col=col, axisItems=axes, **kw)
     if log_y:
         p.setLogMode(False, True)
     p.disableAutoRange()

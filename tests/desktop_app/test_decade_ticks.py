@@ -28,3 +28,16 @@ def test_log_axis_labels_are_thinned_to_the_room():
     assert labels == ["6×10¹⁶", "7×10¹⁶", "8×10¹⁶", "9×10¹⁶", "10¹⁷"]
     assert [t for t in thin_labels(labels, 3) if t] == ["6×10¹⁶", "8×10¹⁶", "10¹⁷"]
     assert thin_labels(labels, 5) == labels and thin_labels(["", "1"], 1) == ["", "1"]
+
+
+def test_horizontal_tick_spacing_leaves_room_for_each_label():
+    from desktop_app.plots.fit_axis import roomy_spacing
+
+    # 0 … 200 on 110 px with ~30 px labels: pyqtgraph's 50 left 27 px per label ("50100150").
+    levels = roomy_spacing([(50.0, 0.0), (10.0, 0.0)], 0, 200, 110, 30)
+    assert levels[0][0] == 100 and 110 * levels[0][0] / 200 >= 30
+    assert levels[1:] == [(10.0, 0.0)]                     # the minor level below it stays
+    # Room enough: pyqtgraph's spacing unchanged.
+    assert roomy_spacing([(50.0, 0.0), (10.0, 0.0)], 0, 200, 600, 30) == [(50.0, 0.0), (10.0, 0.0)]
+    # Steps of 1, 2, 5 × 10ⁿ: 0 … 30 on 100 px with 24 px labels needs 7.2 → 10.
+    assert roomy_spacing([(5.0, 0.0), (1.0, 0.0)], 0, 30, 100, 24)[0][0] == 10
