@@ -1,21 +1,21 @@
-"""Curvature readout at the current point: λ_max, λ_min, trace, and what they mean in plain words.
+"""Curvature readout at the current point: λₘₐₓ, λₘᵢₙ, trace, and what they mean in plain words.
 
 Indicators
-- λ_max against the stability limit of the optimizer: plain gradient descent on a quadratic
-  diverges along the top eigenvector when λ_max > 2/lr (heavy-ball momentum β: 2(1+β)/lr). Within
+- λₘₐₓ against the stability limit of the optimizer: plain gradient descent on a quadratic
+  diverges along the top eigenvector when λₘₐₓ > 2/lr (heavy-ball momentum β: 2(1+β)/lr). Within
   10% below to 30% above the limit is the "edge of stability" (Cohen et al. 2021): full-batch
-  training drives λ_max up to the limit and then hovers there, at or somewhat above it, while
+  training drives λₘₐₓ up to the limit and then hovers there, at or somewhat above it, while
   the loss still falls (non-monotonically); landscape_sharp_large_batch shows 1.18 × the limit
   at step 600, 1.08 × at step 2000. More than 30% above the limit: unstable.
-- Saddle: λ_min < 0 by more than noise. λ_min = vᵀHv is a mean over the evaluation examples of
+- Saddle: λₘᵢₙ < 0 by more than noise. λₘᵢₙ = vᵀHv is a mean over the evaluation examples of
   each example's curvature along v, so its sampling standard error SE is known (see
-  `curvature_spread`); noise = max(3·SE, 3 × Lanczos residual bound, saddle_rel·|λ_max|, 1e-6).
-  At zero initialization λ_min ≈ −λ_max lies ~15 SE below 0; the small negative λ_min of trained
-  nets (a few % of λ_max) is usually within 2 SE, i.e. the data cannot tell it from 0.
+  `curvature_spread`); noise = max(3·SE, 3 × Lanczos residual bound, saddle_rel·|λₘₐₓ|, 1e-6).
+  At zero initialization λₘᵢₙ ≈ −λₘₐₓ lies ~15 SE below 0; the small negative λₘᵢₙ of trained
+  nets (a few % of λₘₐₓ) is usually within 2 SE, i.e. the data cannot tell it from 0.
 - Plateau: gradient norm and curvature both tiny (‖g‖ < grad_tol and max|λ| < curv_tol).
 
 The message's numbers are written by core.numfmt.num (1210, 0.0123, 2.0 × 10⁻⁶; never 1.21e+03),
-λ_max and the limit to 3 significant digits like the readout's table.
+λₘₐₓ and the limit to 3 significant digits like the readout's table.
 """
 
 from __future__ import annotations
@@ -44,11 +44,11 @@ ADAPTIVE = ("rmsprop", "adam", "adamw")
 class Thresholds:
     """When the readout calls a point a saddle, a plateau or the edge of stability."""
 
-    saddle_sigmas: float = 3.0   # |λ_min| must exceed this many sampling standard errors
-    saddle_rel: float = 0.01     # … and this fraction of λ_max
+    saddle_sigmas: float = 3.0   # |λₘᵢₙ| must exceed this many sampling standard errors
+    saddle_rel: float = 0.01     # … and this fraction of λₘₐₓ
     grad_tol: float = 1e-3
     curv_tol: float = 1e-2
-    edge_below: float = 0.1      # 1 − this ≤ λ_max / limit ≤ 1 + edge_above: edge of
+    edge_below: float = 0.1      # 1 − this ≤ λₘₐₓ / limit ≤ 1 + edge_above: edge of
     edge_above: float = 0.3      # stability (it hovers above the limit more than below)
 
 
@@ -62,8 +62,8 @@ class CurvatureReport:
     top_eigenvalues: list[float]
     lambda_max: float
     lambda_min: float
-    lambda_min_stderr: float     # sampling standard error of λ_min over the evaluation examples
-    saddle_noise: float          # λ_min must be below −saddle_noise for "saddle"
+    lambda_min_stderr: float     # sampling standard error of λₘᵢₙ over the evaluation examples
+    saddle_noise: float          # λₘᵢₙ must be below −saddle_noise for "saddle"
     residuals: dict
     trace: float
     trace_stderr: float
@@ -105,7 +105,7 @@ def stability_limit(lr: float, optimizer: str = "sgd", momentum: float = 0.0) ->
 
 def saddle_noise(lambda_max: float, min_residual: float = 0.0, min_stderr: float = 0.0,
                  thresholds: Thresholds = Thresholds()) -> float:
-    """How far below 0 λ_min must lie to count as a saddle (see the module docstring)."""
+    """How far below 0 λₘᵢₙ must lie to count as a saddle (see the module docstring)."""
     th = thresholds
     se = min_stderr if math.isfinite(min_stderr) else 0.0
     return max(th.saddle_sigmas * se, 3 * min_residual, th.saddle_rel * abs(lambda_max), 1e-6)
@@ -130,18 +130,18 @@ def classify(lambda_max: float, lambda_min: float, grad_norm: float, limit: floa
     lmax, lmin, lim = num(lambda_max, 3), num(lambda_min, 2), num(limit, 3)
     noise_text, grad = num(noise, 2), num(grad_norm, 2)
     words = {
-        "unstable": f"λ_max = {lmax} is well above the stability limit {lim} (2/lr for plain "
+        "unstable": f"λₘₐₓ = {lmax} is well above the stability limit {lim} (2/lr for plain "
                     "SGD): gradient descent overshoots along the sharpest direction",
-        "saddle": f"λ_min = {lmin} < 0 beyond its noise ({noise_text}, 3 standard errors or "
+        "saddle": f"λₘᵢₙ = {lmin} < 0 beyond its noise ({noise_text}, 3 standard errors or "
                   "more): a saddle, the loss curves "
                   "down along some direction; gradient descent leaves it only slowly",
         "plateau": f"gradient ({grad}) and curvature ({num(lambda_max, 2)}) are both tiny: a "
                    "plateau, steps make almost no progress",
-        "edge_of_stability": f"λ_max = {lmax} sits at the stability limit {lim}: the edge of "
+        "edge_of_stability": f"λₘₐₓ = {lmax} sits at the stability limit {lim}: the edge of "
                              "stability, where full-batch training hovers",
-        "stable": f"λ_max = {lmax} is below the stability limit {lim} and no direction curves "
+        "stable": f"λₘₐₓ = {lmax} is below the stability limit {lim} and no direction curves "
                   "down: a stable basin" if lambda_min >= 0 else
-                  f"λ_max = {lmax} is below the stability limit {lim}, and λ_min = {lmin} is "
+                  f"λₘₐₓ = {lmax} is below the stability limit {lim}, and λₘᵢₙ = {lmin} is "
                   f"within its noise ({noise_text}, 3 standard errors or more) of 0: no "
                   "direction measurably curves down, "
                   "a stable basin",
@@ -155,7 +155,7 @@ def curvature_report(problem: LossProblem, k: int = 3, split: str = "train",
                      thresholds: Thresholds = Thresholds(),
                      should_stop: Callable[[], bool] | None = None,
                      progress: Callable[[float], None] | None = None) -> CurvatureReport:
-    """Top-k eigenvalues, λ_min, Hutchinson trace (and optionally the SLQ density) at θ."""
+    """Top-k eigenvalues, λₘᵢₙ, Hutchinson trace (and optionally the SLQ density) at θ."""
     t0 = time.perf_counter()
     op = HessianOperator(problem, split)
     parts = 3 if density else 2

@@ -1,4 +1,4 @@
-"""`hessian`: curvature at the weights: top-k eigenvalues, λ_min, trace, and what they mean."""
+"""`hessian`: curvature at the weights: top-k eigenvalues, λₘᵢₙ, trace, and what they mean."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def register(sub) -> None:
     p = sub.add_parser(
         "hessian", help="Hessian eigenvalues and trace at the weights",
         description="Build the experiment (or load SESSION), train --steps steps, then compute "
-        "the top-k Hessian eigenvalues and λ_min (Lanczos on Hessian-vector products), the "
+        "the top-k Hessian eigenvalues and λₘᵢₙ (Lanczos on Hessian-vector products), the "
         "Hutchinson trace and the stability/saddle/plateau status, in eval mode on a fixed "
         "evaluation subset of the training set.")
     add_experiment_args(p, session=True)
@@ -51,7 +51,7 @@ def run(args) -> int:
     print(f"{label}, step {rep.step}: loss {rep.loss:.5g}, ‖∇L‖ {rep.grad_norm:.3g} "
           f"(eval mode, {rep.subset} training examples)")
     print(f"top-{len(rep.top_eigenvalues)} eigenvalues: {top}")
-    print(f"λ_min: {rep.lambda_min:.4g}")
+    print(f"λₘᵢₙ: {rep.lambda_min:.4g}")
     if rep.trace == rep.trace:
         print(f"trace: {rep.trace:.4g} ± {rep.trace_stderr:.2g} (Hutchinson)")
     print(f"2/lr: {rep.two_over_lr:.4g}   stability limit ({rep.optimizer}): "

@@ -148,7 +148,7 @@ class LandscapeControls(QGroupBox):
         self.live.toggled.connect(self.live_changed)
         self.curvature = QCheckBox("curvature readout")
         self.curvature.setChecked(True)
-        self.curvature.setToolTip("Also compute λ_max, λ_min and the trace (Lanczos and "
+        self.curvature.setToolTip("Also compute λₘₐₓ, λₘᵢₙ and the trace (Lanczos and "
                                   "Hutchinson, from Hessian-vector products)")
         self.curvature.toggled.connect(lambda on: self._set(curvature=bool(on)))
 

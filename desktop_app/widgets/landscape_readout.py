@@ -1,4 +1,4 @@
-"""The curvature readout beside the landscape: λ_max, λ_min, trace, 2/lr and a plain-words status.
+"""The curvature readout beside the landscape: λₘₐₓ, λₘᵢₙ, trace, 2/lr and a plain-words status.
 
 Filled from core's CurvatureReport (computed in the lab's analysis worker)."""
 
@@ -30,8 +30,8 @@ STATUS_COLORS = {"stable": "#009E73", "edge_of_stability": "#E69F00", "unstable"
                  "saddle": "#CC79A7", "plateau": "#56B4E9"}
 
 ROWS = (
-    ("lambda_max", "λ_max", "Largest Hessian eigenvalue: the curvature along the sharpest direction"),
-    ("lambda_min", "λ_min", "Lowest Hessian eigenvalue (± its sampling standard error); clearly "
+    ("lambda_max", "λₘₐₓ", "Largest Hessian eigenvalue: the curvature along the sharpest direction"),
+    ("lambda_min", "λₘᵢₙ", "Lowest Hessian eigenvalue (± its sampling standard error); clearly "
                             "negative means the loss curves down along some direction. "
                             "'consistent with 0': less than one standard error from 0"),
     ("trace", "trace H", "Sum of all eigenvalues (Hutchinson estimate ± standard error): "
@@ -71,9 +71,9 @@ class CurvatureReadout(QFrame):
         self.status = QLabel("—")
         self.status.setObjectName("curvatureStatus")
         self.status.setAlignment(Qt.AlignCenter)
-        self.status.setToolTip("stable: λ_max below 2/lr and no negative curvature; edge of "
-                               "stability: λ_max from 90% to 130% of 2/lr; unstable: above that; "
-                               "saddle: λ_min < 0 beyond noise; plateau: gradient and curvature "
+        self.status.setToolTip("stable: λₘₐₓ below 2/lr and no negative curvature; edge of "
+                               "stability: λₘₐₓ from 90% to 130% of 2/lr; unstable: above that; "
+                               "saddle: λₘᵢₙ < 0 beyond noise; plateau: gradient and curvature "
                                "both tiny")
         self.message = QLabel("Computed with the landscape, from Hessian-vector products.")
         self.message.setWordWrap(True)
@@ -155,8 +155,8 @@ class CurvatureReadout(QFrame):
         v["loss"].setText(f"{fmt(r.loss, 4)} nats")
         self.status.setText(STATUS_WORDS.get(r.status, r.status))
         ratio = r.lambda_max / r.stability_limit if _ok(r.stability_limit) else math.nan
-        extra = "" if not _ok(ratio) else f" λ_max is {ratio:.0%} of the limit." if ratio < 2 \
-            else f" λ_max is {num(ratio, 2)} times the limit."
+        extra = "" if not _ok(ratio) else f" λₘₐₓ is {ratio:.0%} of the limit." if ratio < 2 \
+            else f" λₘₐₓ is {num(ratio, 2)} times the limit."
         notes = "".join(f"<br><i>{html.escape(n)}</i>" for n in r.notes)
         self.message.setText(f"Step {r.step}: {html.escape(r.message)}.{extra}{notes}")
         self._style_status()

@@ -14,7 +14,7 @@ E_NOTATION = re.compile(r"\d[eE][+-]?\d")
 def test_the_reviewed_unstable_message_reads_as_plain_numbers():
     status, _, msg = classify(1213.4, -121.6, 3.8, 100.0, min_stderr=130 / 3)
     assert status == "unstable"
-    assert msg.startswith("λ_max = 1210 is well above the stability limit 100 ")
+    assert msg.startswith("λₘₐₓ = 1210 is well above the stability limit 100 ")
 
 
 def test_small_numbers_use_powers_of_ten():

@@ -84,7 +84,7 @@ def test_hessian_command_json(config_file, capsys):
     assert rep["trace"] is not None and rep["two_over_lr"] == pytest.approx(20.0)
     assert rep["status"] in ("unstable", "saddle", "plateau", "edge_of_stability", "stable")
     code, stdout, _ = run(["hessian", "--config", config_file, "--subset", "16"], capsys)
-    assert code == 0 and "λ_min" in stdout and "status" in stdout
+    assert code == 0 and "λₘᵢₙ" in stdout and "status" in stdout
 
 
 @pytest.mark.parametrize("argv, message", [

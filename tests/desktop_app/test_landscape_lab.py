@@ -165,7 +165,7 @@ def test_direction_types_and_new_directions(make_window, qtbot):
     lab.set_settings(kind="hessian")
     f4 = wait_frame(qtbot, lab, lambda f: f.kind == "hessian")
     assert len(f4.info["eigenvalues"]) == 2
-    assert f4.info["eigenvalues"][0] >= f4.info["eigenvalues"][1]     # δ: λ_max, η: λ_min
+    assert f4.info["eigenvalues"][0] >= f4.info["eigenvalues"][1]     # δ: λₘₐₓ, η: λₘᵢₙ
 
     for kind in ("layer", "none"):
         lab.set_settings(kind=kind)

@@ -39,8 +39,8 @@ def test_the_reviewed_numbers_lose_their_false_digits(readout):
     assert v["lambda_min"].text() == "-120 ± 130  (consistent with 0)"
     assert v["trace"].text() == "2100 ± 500"
     msg = readout.message.text()
-    assert "λ_max = 1210 is well above the stability limit 100" in msg
-    assert "λ_max is 12 times the limit." in msg        # not "1213% of the limit"
+    assert "λₘₐₓ = 1210 is well above the stability limit 100" in msg
+    assert "λₘₐₓ is 12 times the limit." in msg        # not "1213% of the limit"
 
 
 def test_a_trace_within_its_error_of_zero_says_so(readout):
@@ -48,7 +48,7 @@ def test_a_trace_within_its_error_of_zero_says_so(readout):
                               trace=-0.1167, trace_stderr=1.5, lr=0.05))
     assert readout.values["trace"].text() == "-0.1 ± 1.5  (consistent with 0)"
     assert readout.values["lambda_min"].text() == "0.50 ± 0.30"      # 1.7 errors from 0
-    assert "λ_max is 50% of the limit." in readout.message.text()
+    assert "λₘₐₓ is 50% of the limit." in readout.message.text()
 
 
 def test_no_e_notation_anywhere_in_the_readout(readout):

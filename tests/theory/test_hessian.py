@@ -104,7 +104,7 @@ def test_known_saddle_is_flagged():
 
 def test_zero_initialised_tanh_net_is_a_saddle():
     """One hidden tanh layer at W = 0: the cross terms ∂²L/∂W₂∂W₁ = E[(p − y) xᵀ] give ±
-    eigenvalue pairs, so λ_min < 0 well beyond noise."""
+    eigenvalue pairs, so λₘᵢₙ < 0 well beyond noise."""
     g = torch.Generator().manual_seed(5)
     x = torch.randn(200, 2, generator=g)
     y = (x[:, 0] > 0.3).long()
@@ -136,7 +136,7 @@ def test_plateau_is_flagged():
 
 
 def test_lambda_max_against_two_over_lr_predicts_gradient_descent():
-    """On a quadratic (linear model, MSE) GD converges iff λ_max < 2/lr: check both sides."""
+    """On a quadratic (linear model, MSE) GD converges iff λₘₐₓ < 2/lr: check both sides."""
     g = torch.Generator().manual_seed(2)
     x, y = torch.randn(64, 3, generator=g), torch.randn(64, 1, generator=g)
     model = nn.Linear(3, 1)
@@ -170,10 +170,10 @@ def test_stability_limits_and_thresholds():
     th = Thresholds(saddle_rel=0.5)
     assert classify(10.0, -1.0, 1.0, 100.0, thresholds=th)[0] == "stable"
     assert classify(10.0, -1.0, 1.0, 100.0)[0] == "saddle"
-    # Within three standard errors of 0, a negative λ_min is not evidence of a saddle.
+    # Within three standard errors of 0, a negative λₘᵢₙ is not evidence of a saddle.
     assert classify(10.0, -1.0, 1.0, 100.0, min_stderr=0.5)[0] == "stable"
     assert classify(10.0, -1.0, 1.0, 100.0, min_stderr=0.2)[0] == "saddle"
-    # The words for a stable point do not claim what a negative λ_min within noise denies.
+    # The words for a stable point do not claim what a negative λₘᵢₙ within noise denies.
     assert "no direction curves down" in classify(10.0, 0.5, 1.0, 100.0)[2]
     words = classify(10.0, -1.0, 1.0, 100.0, min_stderr=0.5)[2]
     assert "within its noise" in words and "no direction measurably curves down" in words
