@@ -97,7 +97,8 @@ def diff(a, b, digits: int = 3) -> str:
     if abs(d) < 0.5 * unit:
         return f"{0:.{places}f}" if plain else "0"
     if plain:
-        return f"{d:+.{places}f}"
+        text = f"{d:+.{places}f}"
+        return f"{0:.{places}f}" if float(text) == 0 else text   # a half unit rounds to even
     return ("+" if d > 0 else "") + sci(d, 2)
 
 

@@ -58,6 +58,7 @@ class Lab(QWidget):
         self.controller = controller
         self.theme = theme
         self._watched = None     # the window whose closing stops this lab's threads
+        self.closed = False      # its window has closed: start no more threads
         self.controls = self.build_controls()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -195,5 +196,6 @@ class Lab(QWidget):
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
         if obj is self._watched and event.type() == QEvent.Close:
+            self.closed = True
             self.shutdown()
         return False

@@ -304,8 +304,9 @@ class LandscapeLab(Lab):
     def _maybe_request(self, force: bool = False) -> None:
         """Send the newest weights to the worker when it is free (and the throttle allows);
         `force`: now, cancelling whatever it is doing (the user changed something)."""
-        if self._snap is None or self._info is None:
-            return
+        if self._snap is None or self._info is None or self.closed:
+            return        # closed: a late request (the span box losing focus) restarted the
+                          # worker, and Qt aborted when the window was destroyed under it
         key = (self._info.gen, self._snap.step, self.settings, self.epoch)
         if not force:
             if key == self._last_key or self._busy_rid:

@@ -260,6 +260,7 @@ class PlotPanel(QFrame):
         self.tools.insertStretch(1, 1)
         self.title_choice = box
         self._style_title()
+        self.set_enlarged(self.enlarged)      # its tooltip: no double-click on a choice
         return box
 
     def shown_title(self) -> str:
@@ -311,9 +312,12 @@ class PlotPanel(QFrame):
         """Show whether this panel fills the plots area (the button then restores the grid)."""
         self.enlarged = on
         self.enlarge_button.setIcon(corners_icon(self.theme.fg, inward=on))
+        # A title that is a view choice takes its own clicks: no double-click hint there.
+        click = "" if self.title_choice is not None else ", or double-click the title"
         self.enlarge_button.setToolTip(
-            "Back to all plots (Esc, or double-click the title)" if on else
-            "Enlarge this plot to the whole plots area (or double-click its title)")
+            f"Back to all plots (Esc{click})" if on else
+            f"Enlarge this plot to the whole plots area{click.replace(', or', ' (or')}"
+            + (")" if click else ""))
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         # Reaches the frame from its title, note and margins (the plot keeps its own clicks).

@@ -264,7 +264,8 @@ class LandscapeMapPlot(PlotPanel):
         c = f.traj_coords
         inside = _inside(c, a, b, da, db)
         self.path_note = path_hidden_reason(f, inside)
-        if not self.path_note:
+        drawn = not self.path_note and len(c) >= 2    # one snapshot (or none) is no path yet
+        if drawn:
             self.path.setData(c[:, 0], c[:, 1])
             self.start.setData([c[0, 0]], [c[0, 1]]) if inside[0] else self.start.setData([])
         else:
@@ -276,7 +277,7 @@ class LandscapeMapPlot(PlotPanel):
         set_range(self.plot, y=(b[0] - db / 2, b[-1] + db / 2), sticky=False)
         if self.mode == "3d" and self.surface is not None:
             self.surface.set_data(a, b, shown, (lo, hi), self.cmap,
-                                  np.zeros((0, 2)) if self.path_note else c)
+                                  c if drawn else np.zeros((0, 2)))
         self._compose_note()
         self._table_fn = lambda: _table(f)
 

@@ -58,7 +58,8 @@ class NoteLabel(QLabel):
         if text != self.text():
             super().setText(text)
         cut = text != self.full_text
-        tip = "\n\n".join(t for t in (self.full_text if cut else "", self.detail) if t)
+        detail = "" if self.detail == self.full_text else self.detail
+        tip = "\n\n".join(t for t in (self.full_text if cut else "", detail) if t)
         if tip != self.toolTip():
             self.setToolTip(tip)
 

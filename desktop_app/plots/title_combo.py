@@ -30,6 +30,7 @@ class TitleCombo(QComboBox):
         self.setObjectName("plotTitle")
         self.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)   # at most its text's width
         self.currentIndexChanged.connect(lambda _i: self.updateGeometry())
+        self.model().dataChanged.connect(lambda *_: self.updateGeometry())   # setItemText
 
     def _size_for(self, text_width: int) -> QSize:
         opt = QStyleOptionComboBox()

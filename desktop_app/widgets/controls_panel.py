@@ -45,12 +45,18 @@ class Control:
     choices: tuple[tuple[str, str], ...] | None = None   # (value, shown text)
 
 
+def limit_text(v: float) -> str:
+    """A range limit exactly: whole numbers in full (1024, 2147483647, not 1020 or 2.15 × 10⁹),
+    the rest as captions write numbers."""
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else num(v, 6)
+
+
 def tooltip(key: str) -> str:
     spec = field_spec(key)
     tip = spec["help"]
     if spec.get("range"):
         lo, hi = spec["range"]
-        tip += f"\nAllowed: {num(lo)} to {num(hi)}"
+        tip += f"\nAllowed: {limit_text(lo)} to {limit_text(hi)}"
     tip += f"\nConfig key: {key}"
     return tip
 

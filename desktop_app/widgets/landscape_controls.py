@@ -236,6 +236,8 @@ class LandscapeControls(QGroupBox):
     def show_span(self, half_width: float) -> None:
         """Show the half-width the map is drawn with (no signal)."""
         self._good_span = float(half_width)
+        if self.span.edit.hasFocus() and self.span.edit.isModified():
+            return        # the student is typing: live frames arrive every fraction of a second
         self.span.setValue(float(half_width))
 
     def show_settings(self, s: LandscapeSettings) -> None:
