@@ -116,9 +116,9 @@ class SessionActions(QObject):
         lab = self.w.current_lab()
         lab.enlarger.restore()            # hidden panels would export what they last drew
         lab.plots_area.layout().activate()
-        for panel in lab.panels():
-            panel.dirty = True
-        lab.refresh(self.w.controller.history, force_range=True)
+        for panel in lab.panels():        # each panel, not lab.refresh: the landscape lab's
+            panel.dirty = True            # waits for its newest landscape (up to a minute)
+            panel.refresh(self.w.controller.history, force_range=True)
         try:
             for panel in lab.panels():
                 paths += export_panel(panel, os.path.join(folder, panel.key))

@@ -28,6 +28,10 @@ def rate_texts(running: bool, steps_per_s: float, ms_per_step: float,
     if not running:
         return ("paused" if steps > 0 else "ready"), ms
     if not math.isfinite(steps_per_s):
+        # The rate needs two batches within its 2 s window: a step slower than that (a huge
+        # net, slow motion) would say "measuring…" for ever; its own time gives the rate.
+        if math.isfinite(ms_per_step) and ms_per_step >= 1000:
+            return f"{1000 / ms_per_step:.2f} steps/s", ms
         return "measuring…", ms
     return f"{steps_per_s:.1f} steps/s", ms
 
