@@ -324,7 +324,7 @@ class LandscapeLab(Lab):
         req = LandscapeRequest(run_gen=self._info.gen, config=self._info.config,
                                dataset=self._info.dataset, snapshot=self._snap,
                                settings=self.settings, epoch=self.epoch, traj_steps=steps,
-                               traj_rows=rows)
+                               traj_rows=rows, same_top=self.same_top)
         self._busy_rid = self.worker.submit(req)
         self._last_key = key
         self._last_submit = time.monotonic()

@@ -14,10 +14,9 @@ from desktop_app.plots.base import PlotPanel, new_plot, option_box, set_range, s
 from desktop_app.plots.clean import fmt
 from desktop_app.plots.rnn_key import KeyRow
 from desktop_app.theme import HEATMAP_CMAP
+from desktop_app.workers.landscape_worker import SAME_SCALE_CONTOURS, same_scale_levels
 
 SAME_SCALE_TOP = 3.0         # nats: the default top colour of the scale shared by every run
-SAME_SCALE_CONTOURS = 9      # contour lines at every tenth of the shared scale
-LOG_FLOOR = 1e-3             # nats: the bottom of the shared log scale (or top/100 if lower)
 PATH_COLOR = "#D55E00"       # Okabe-Ito vermillion: visible on every part of viridis
 OFF_PLANE_MAX = 0.5          # the path is drawn only when at most this share of it is off the plane
 KIND_WORDS = {"filter": "filter-normalised random", "layer": "layer-normalised random",
@@ -27,14 +26,6 @@ KIND_WORDS = {"filter": "filter-normalised random", "layer": "layer-normalised r
 def bar_label(log: bool, same: bool = False) -> str:
     unit = "log₁₀ loss (nats)" if log else "loss (nats)"
     return f"{unit}, same for every run" if same else f"{unit}, this map's range"
-
-
-def same_scale_levels(top: float, log: bool) -> tuple[float, float]:
-    """The colour levels shared by every run: 0 to `top` nats, or on the log scale from
-    LOG_FLOOR (at most top/100) to `top`, in log₁₀ nats."""
-    if log:
-        return float(np.log10(min(LOG_FLOOR, top / 100))), float(np.log10(top))
-    return 0.0, float(top)
 
 
 class LandscapeMapPlot(PlotPanel):
@@ -196,6 +187,8 @@ class LandscapeMapPlot(PlotPanel):
         scale contours at fixed losses, the same in every run (computed here, cached)."""
         if self.same_top is None:
             return f.contours["log" if self.log else "linear"]
+        if f.same_top == self.same_top and f.same_contours:        # made in the worker
+            return f.same_contours["log" if self.log else "linear"]
         from desktop_app.workers.landscape_worker import contour_lines
 
         key = (f, self.log, levels)

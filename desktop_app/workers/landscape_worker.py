@@ -42,6 +42,18 @@ MIN_LANCZOS = 12
 NICE = 4                   # like the training process: the GUI thread goes first when cores are short
 
 
+SAME_SCALE_CONTOURS = 9      # contour lines at every tenth of the shared scale
+LOG_FLOOR = 1e-3             # nats: the bottom of the shared log scale (or top/100 if lower)
+
+
+def same_scale_levels(top: float, log: bool) -> tuple[float, float]:
+    """The colour levels shared by every run: 0 to `top` nats, or on the log scale from
+    LOG_FLOOR (at most top/100) to `top`, in log₁₀ nats."""
+    if log:
+        return float(np.log10(min(LOG_FLOOR, top / 100))), float(np.log10(top))
+    return 0.0, float(top)
+
+
 @dataclass(frozen=True)
 class LandscapeSettings:
     """What the user chose (the controls beside the map)."""
@@ -65,6 +77,7 @@ class LandscapeRequest:
     traj_steps: tuple = ()
     traj_rows: tuple = ()         # θ arrays of the trajectory (never modified)
     rid: int = 0                  # set by submit
+    same_top: float | None = None  # the shared colour scale's top: its contours are made here
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,6 +114,8 @@ class LandscapeFrame:
     dir_step: int = 0             # step at which the directions were made
     curvature: Any = None         # CurvatureReport of the same request, if computed
     curvature_note: str = ""      # why there is none (when asked for)
+    same_top: float | None = None  # the shared scale the same_contours were made for
+    same_contours: dict = field(default_factory=dict)   # "linear"/"log" → (x, y) at fixed losses
 
 
 @dataclass
@@ -357,6 +372,12 @@ class LandscapeWorker(QThread):
             levels[mode] = color_levels(shown)
             values[mode], contours[mode] = contour_lines(shown, res.alphas, res.betas,
                                                          levels[mode])
+        same = {}
+        if req.same_top is not None:      # off the GUI thread: 0.1 s at 201 × 201
+            for mode in ("linear", "log"):
+                lv = same_scale_levels(req.same_top, mode == "log")
+                same[mode] = contour_lines(display_values(grid, mode == "log"), res.alphas,
+                                           res.betas, lv, n=SAME_SCALE_CONTOURS)[1]
         export = dataclasses.replace(res, directions=Directions(
             d.dirs.kind, d.dirs.vectors.detach().cpu().clone(), d.dirs.space, dict(d.dirs.info)))
         frame = LandscapeFrame(
@@ -370,7 +391,8 @@ class LandscapeWorker(QThread):
             traj_distance=np.asarray(dist, np.float64), off_plane=off, scale=d.scale, span=span,
             info=_plain(d.dirs.info), notes=tuple(dict.fromkeys(notes)),
             seconds=time.perf_counter() - t0, path=res.path, estimate=est.describe(),
-            result=export, dir_step=d.step, curvature=report, curvature_note=curvature_note)
+            result=export, dir_step=d.step, curvature=report, curvature_note=curvature_note,
+            same_top=req.same_top, same_contours=same)
         if not stale():
             self.frame_ready.emit(rid, frame)
 

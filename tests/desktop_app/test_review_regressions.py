@@ -93,3 +93,22 @@ def test_closing_while_typing_in_the_span_box_leaves_no_thread_running(make_wind
     qtbot.wait(300)
     # Restarted after the window closed, the worker was destroyed running: Qt aborted.
     assert lab.closed and not lab.worker.isRunning()
+
+
+def test_shared_scale_contours_come_from_the_worker(make_window, qtbot):
+    from desktop_app.workers.landscape_worker import (
+        SAME_SCALE_CONTOURS,
+        contour_lines,
+        display_values,
+        same_scale_levels,
+    )
+
+    win, lab = open_lab(make_window, qtbot)
+    f = lab.frame
+    assert f.same_top == lab.same_top and set(f.same_contours) == {"linear", "log"}
+    lab.refresh(win.controller.history, force_range=True)
+    # Drawn from the frame: nothing computed on the GUI thread (0.1 s per frame at 201 × 201).
+    assert lab.map._same_contours is None
+    x, _ = contour_lines(display_values(f.grid, False), f.alphas, f.betas,
+                         same_scale_levels(f.same_top, False), n=SAME_SCALE_CONTOURS)[1]
+    np.testing.assert_array_equal(lab.map.contours.getData()[0], x)
