@@ -39,6 +39,7 @@ class FitAxis(pg.AxisItem):
             return levels
         fm = QFontMetrics(self.style.get("tickFont") or self.font())
         widest = max(abs(minVal), abs(maxVal))
-        text = f"{widest:.4g}" if widest < 1e5 else "0.0e+00"
+        # pyqtgraph writes whole numbers in full (12000, not 1.2e+04) and fractions short.
+        text = str(int(round(widest))) if 1 <= widest < 1e9 else f"{widest:.3g}"
         label_px = fm.horizontalAdvance(text) + 2 * fm.averageCharWidth()
         return roomy_spacing(levels, min(minVal, maxVal), max(minVal, maxVal), size, label_px)
