@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QPainterPath
 from PySide6.QtWidgets import (
     QComboBox,
@@ -335,6 +335,9 @@ class PlotPanel(QFrame):
         self.view.setBackground(theme.bg)
         self._style_title()
         self._fit_labels()
+        side = round(16 * max(1.0, theme.font_pt / 10.0))   # header icons grow with the text
+        for button in (self.enlarge_button, self.export_button):
+            button.setIconSize(QSize(side, side))
         self.set_enlarged(self.enlarged)
         self.note.setStyleSheet(f"color: {theme.muted};")
         for p in self.plot_items():
