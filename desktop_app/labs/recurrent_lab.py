@@ -236,6 +236,12 @@ class RecurrentLab(Lab):
         if base is not None:
             self._spec0 = scaled_spectrum(base, cfg)
             self.grad_time.add_radius(0, self._spec0.radius)
+            # Shown at once: until the first snapshot arrives the panel still held the last
+            # run's eigenvalues (after a Reset, a diverged run's, drawn on the view's edge).
+            self.spectrum.set_spectrum(self._spec0, "Step 0", None,
+                                       BLOCK_NOTE.get(cfg.model.kind, ""))
+        else:
+            self.spectrum.set_spectrum(None, "")     # waiting for the new network's W_hh
 
     def on_task(self, name, payload) -> None:
         if name != "recurrent" or payload is None:
