@@ -313,11 +313,14 @@ class PlotPanel(QFrame):
         self.enlarged = on
         self.enlarge_button.setIcon(corners_icon(self.theme.fg, inward=on))
         # A title that is a view choice takes its own clicks: no double-click hint there.
-        click = "" if self.title_choice is not None else ", or double-click the title"
-        self.enlarge_button.setToolTip(
-            f"Back to all plots (Esc{click})" if on else
-            f"Enlarge this plot to the whole plots area{click.replace(', or', ' (or')}"
-            + (")" if click else ""))
+        plain = self.title_choice is None
+        if on:
+            tip = "Back to all plots (Esc, or double-click the title)" if plain else \
+                "Back to all plots (Esc)"
+        else:
+            tip = "Enlarge this plot to the whole plots area" + \
+                (" (or double-click its title)" if plain else "")
+        self.enlarge_button.setToolTip(tip)
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         # Reaches the frame from its title, note and margins (the plot keeps its own clicks).

@@ -302,8 +302,9 @@ class LandscapeMapPlot(PlotPanel):
         first = [self.message] if self.message else []
         if self.surface_note and self.mode == "2d":
             first.append(self.surface_note)
-        if f is not None and self._over_note(f):
-            first.append(self._over_note(f))
+        over = self._over_note(f) if f is not None else ""
+        if over:
+            first.append(over)
         parts = first + (list(f.notes) if f is not None else []) + parts
         if self.mode == "3d" and f is not None:
             lo, hi = self.color_levels(f)

@@ -39,7 +39,6 @@ class LossAccuracyPanel(PlotPanel):
         self.bottom.setLabel("left", "accuracy (%)")
         self.bottom.setLabel("bottom", "training step")
         self.wants_accuracy = True      # the data has an accuracy (show_accuracy)
-        self.view.installEventFilter(self)
         self.batch = self.top.plot([], [])
         self.batch.setClipToView(True)
         self.batch.setDownsampling(auto=True, method="peak")
