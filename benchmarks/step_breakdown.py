@@ -1,8 +1,11 @@
 """Where the instrumented step's extra time goes, measured inside the step.
 
-Three loops on the same model and batch (as in bench_step_overhead): the plain torch loop, the
-trainer with probes off (`train.probe_every` above the step count: loss, accuracy, global
-gradient norm and the record), and the trainer probing every step. For the last, the probe's
+Five loops on the same model and batch (as in bench_step_overhead): the plain torch loop, two
+bare lower bounds written inline (the plain loop plus only ‖∂L/∂h_l‖ and the global gradient
+norm: the layers' gradients retained, one norm call, one read; then plus the two stacks of
+sampled φ inputs and outputs and their statistics by the probe's own `row_stats`), the trainer with probes off
+(`train.probe_every` above the step count: loss, accuracy, global gradient norm and the record),
+and the trainer probing every step. For the last, the probe's
 parts are timed where they run by wrapping them with a clock (a few µs of wrapper overhead per
 part, so the parts add up to a little more than the difference they explain). Indented parts are
 inside the one above them.
@@ -18,8 +21,10 @@ import time
 from collections import Counter
 
 import torch
+import torch.nn.functional as F
 
 from benchmarks.bench_step_overhead import build, plain_steps, probed_steps
+from core.models.capture import Capture
 from core.training import meanfield_probe, probes, row_stats, trainer, update_meter
 
 # (label, owner, attribute): owner.attribute is replaced by a timed wrapper while measuring.
@@ -35,6 +40,32 @@ PARTS = [
     ("grad_w picked from the norms", trainer.Trainer, "_weight_norms"),
     ("correct predictions (tensor)", trainer.Trainer, "_correct"),
 ]
+
+
+def floor_steps(tr, x, y, n: int, with_stats: bool) -> float:
+    """Seconds per step of the plain loop plus the least a per-layer probe must do (see the
+    module docstring): what no implementation of these fields in eager torch can skip."""
+    model, opt = tr.model, tr.optimizer
+    params = list(model.parameters())
+    rows = probes.stat_examples(model.linears[0].out_features)  # as the probe samples
+    t = time.perf_counter()
+    for _ in range(n):
+        cap = Capture()
+        loss = F.cross_entropy(model(x, cap), y)
+        opt.zero_grad(set_to_none=True)
+        loss.item()
+        loss.backward()
+        norms = torch.stack(torch._foreach_norm([p.grad for p in params] +
+                                                [o.grad for o in cap.outputs]))
+        torch.linalg.vector_norm(norms[:len(params)]).item()
+        norms.numpy()
+        if with_stats:
+            with torch.no_grad():
+                P, A = (torch.stack([v[:rows] for v in ts]).reshape(len(ts), -1).numpy()
+                        for ts in (cap.pre, cap.act))
+            row_stats.row_stats(P, A, tr.config.model.activation)
+        opt.step()
+    return (time.perf_counter() - t) / n
 
 
 @contextlib.contextmanager
@@ -69,9 +100,11 @@ def main(argv=None) -> dict:
     probed_cfg = tr.config
     unprobed_cfg = probed_cfg.with_value("train.probe_every", 100_000)
     n = max(1, args.steps // args.rounds)
-    times = {"plain": [], "unprobed": [], "probed": []}
+    times = {"plain": [], "floor": [], "floor_stats": [], "unprobed": [], "probed": []}
     for _ in range(args.rounds):
         times["plain"].append(plain_steps(tr, x, y, n)[0])
+        times["floor"].append(floor_steps(tr, x, y, n, with_stats=False))
+        times["floor_stats"].append(floor_steps(tr, x, y, n, with_stats=True))
         tr.config = unprobed_cfg
         times["unprobed"].append(probed_steps(tr, n)[0])
         tr.config = probed_cfg
@@ -84,10 +117,14 @@ def main(argv=None) -> dict:
     print(f"depth {args.depth} × width {args.width}, batch 128, one thread; µs per step "
           "(loops: fastest of the rounds; parts: mean over the timed steps)")
     print(f"  {'plain torch loop':<40} {best['plain']:8.0f}")
+    for key, label in (("floor", "bare: + grad_h and global norm"),
+                       ("floor_stats", "bare: + sampled rows and row_stats")):
+        print(f"  {label:<40} {best[key]:8.0f}  (ratio {best[key] / best['plain']:.2f})")
     print(f"  {'trainer, probes off':<40} {best['unprobed']:8.0f}  "
           f"(+{best['unprobed'] - best['plain']:.0f}: loss, accuracy, gradient norm, record)")
     print(f"  {'trainer, probes on':<40} {best['probed']:8.0f}  "
-          f"(+{best['probed'] - best['unprobed']:.0f} over probes off)")
+          f"(+{best['probed'] - best['unprobed']:.0f} over probes off; "
+          f"ratio {best['probed'] / best['plain']:.2f})")
     for label, *_ in PARTS:
         print(f"    {label:<38} {spent[label] / args.steps * 1e6:8.1f}")
     return {"best_us": best, "parts_us": {k: v / args.steps * 1e6 for k, v in spent.items()}}
