@@ -8,7 +8,8 @@ import sys
 from core.errors import GradLabError
 
 # Each module has register(subparsers); the registered function returns an exit status.
-COMMAND_MODULES = ("presets_cmd", "probe_cmd", "run_cmd", "landscape_cmd", "hessian_cmd", "session_cmd")
+COMMAND_MODULES = ("presets_cmd", "probe_cmd", "run_cmd", "landscape_cmd", "hessian_cmd", "session_cmd",
+                   "shatter_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:
