@@ -22,8 +22,15 @@ def build_optimizer(model, cfg: OptimConfig) -> torch.optim.Optimizer:
     if cfg.name == "sgd":
         return torch.optim.SGD(groups, lr=lr, weight_decay=wd)
     if cfg.name in ("momentum", "nesterov"):
-        return torch.optim.SGD(groups, lr=lr, momentum=mom, nesterov=cfg.name == "nesterov",
-                               weight_decay=wd)
+        opt = torch.optim.SGD(groups, lr=lr, momentum=mom, weight_decay=wd)
+        if cfg.name == "nesterov":
+            # torch refuses nesterov=True with momentum 0 in the constructor, yet its step uses
+            # the flag only when momentum ≠ 0 (β = 0 is plain SGD, as in the formula). Set after
+            # construction, a momentum slider can pass through 0 and back to Nesterov.
+            opt.defaults["nesterov"] = True
+            for g in opt.param_groups:
+                g["nesterov"] = True
+        return opt
     if cfg.name == "rmsprop":
         return torch.optim.RMSprop(groups, lr=lr, weight_decay=wd)
     cls = torch.optim.AdamW if cfg.name == "adamw" else torch.optim.Adam

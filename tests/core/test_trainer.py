@@ -258,3 +258,21 @@ def test_whole_set_loss_of_a_batchnorm_net_uses_the_current_weights_statistics()
     b_tr = Trainer(cfg)
     b_tr.refresh_batchnorm = lambda *args, **kw: None
     assert a == [r.loss for r in b_tr.steps(5)]
+
+
+def test_nesterov_with_zero_momentum_is_plain_sgd_then_nesterov_when_raised():
+    """β = 0 is allowed by the config; torch's constructor refuses it for Nesterov. The run
+    must equal plain SGD step for step, and raising β mid-run must give Nesterov's update."""
+    nes = Trainer(small(optim={"name": "nesterov", "momentum": 0.0}))
+    sgd = Trainer(small(optim={"name": "sgd"}))
+    for a, b in zip(nes.steps(5), sgd.steps(5), strict=True):
+        assert a.loss == b.loss
+    nes.set_hyper(momentum=0.5)
+    w = [p.detach().clone() for p in nes.model.parameters()]
+    bufs = [nes.optimizer.state[p].get("momentum_buffer") for p in nes.model.parameters()]
+    assert all(b is None for b in bufs)          # no buffer was kept while β was 0
+    nes.step()
+    # First step with β > 0: buf = g, update = g + β·buf = (1 + β)·g (no weight decay here).
+    grads = [p.grad for p in nes.model.parameters()]
+    for p, w0, g in zip(nes.model.parameters(), w, grads, strict=True):
+        torch.testing.assert_close(p.detach(), w0 - 0.1 * 1.5 * g)
