@@ -104,6 +104,8 @@ def layer_stats(cap: Capture, activation: str, act_modules: list, recurrent: boo
     got = fetch(parts)
     out = row_stats(got.pop("P"), got.pop("A"), activation)
     norms = got.pop("norms").astype(np.float64)
+    for i in np.flatnonzero(~np.isfinite(norms)):   # float32 squares overflow past ~1.8e19
+        norms[i] = float(torch.linalg.vector_norm(grads[i].to("cpu", torch.float64)))
     out["grad_h"] = np.sqrt(np.sum(norms ** 2))[None] if recurrent else norms
     if recurrent:
         out["grad_t"] = norms

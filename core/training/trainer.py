@@ -22,6 +22,7 @@ from core.models.build import build_model
 from core.models.capture import Capture
 from core.training import probes
 from core.training.divergence import diagnose
+from core.training.grad_norms import wide_norms
 from core.training.losses import mean_loss
 from core.training.meanfield_probe import MeanFieldCache, bias_tensors
 from core.training.optim import build_optimizer, set_hyper
@@ -229,6 +230,8 @@ class Trainer:
         norms = (torch.stack(torch._foreach_norm([p.grad for p in params])) if params
                  else torch.zeros(0, device=self.device))
         grad_norm = torch.linalg.vector_norm(norms).item()
+        if not math.isfinite(grad_norm):
+            norms, grad_norm = wide_norms([p.grad for p in params], self.device)
         if not math.isfinite(grad_norm):
             return self._diverged(step, "backward", x, y, loss_value, cap=cap)
         clip = cfg.optim.clip_norm

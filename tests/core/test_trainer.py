@@ -276,3 +276,40 @@ def test_nesterov_with_zero_momentum_is_plain_sgd_then_nesterov_when_raised():
     grads = [p.grad for p in nes.model.parameters()]
     for p, w0, g in zip(nes.model.parameters(), w, grads, strict=True):
         torch.testing.assert_close(p.detach(), w0 - 0.1 * 1.5 * g)
+
+
+def _float64_grad_norms(tr, x, y):
+    """Independent oracle: the same loss, differentiated with autograd, normed in float64."""
+    params = list(tr.model.parameters())
+    grads = torch.autograd.grad(tr._loss(tr.model(x), y), params)
+    assert all(bool(torch.isfinite(g).all()) for g in grads)       # huge, yet all finite
+    return math.sqrt(sum(float((g.double() ** 2).sum()) for g in grads))
+
+
+def test_huge_but_finite_gradients_are_clipped_not_called_divergence():
+    """At σ_w = 100 the gradients of a 12-layer SELU net reach 1e22: finite, but their squares
+    overflow a float32 norm. Clipping must act on the true norm (the run goes on), and the
+    per-layer ‖∂L/∂h‖ must be the true values, not Inf."""
+    cfg = small(model={"depth": 12, "activation": "selu"}, init={"scale": 100.0},
+                optim={"clip_norm": 1.0, "batch_size": 64})
+    tr = Trainer(cfg)
+    expected = _float64_grad_norms(tr, tr.x_train, tr.y_train)   # full batch: the step's batch
+    assert expected > 1e20
+    rec = tr.step()
+    assert rec.finite and rec.divergence is None and rec.clipped
+    assert rec.grad_norm == pytest.approx(expected, rel=1e-5)
+    assert np.all(np.isfinite(rec.grad_h)) and rec.grad_h.max() > 1e19
+    assert tr.step().finite                                      # the clipped step was sane
+
+
+def test_huge_gradients_without_clipping_diverge_in_the_forward_pass_with_a_layer():
+    """Without clipping the same net's first update is enormous and the next forward pass
+    overflows: the banner then names a layer, instead of a backward-pass Inf that no gradient
+    actually held."""
+    cfg = small(model={"depth": 12, "activation": "selu"}, init={"scale": 100.0},
+                optim={"batch_size": 64})
+    tr = Trainer(cfg)
+    recs = list(tr.steps(5))
+    assert recs[0].finite
+    d = tr.diverged
+    assert d is not None and d.layer_name is not None and d.where == "forward"
