@@ -29,7 +29,17 @@ def diagnose(cfg: ExperimentConfig, step: int, where: str, layer: int | None,
     early = step <= 2
     rho = num(i.spectral_radius) if i.spectral_radius else None
     grew = len(grad_norms) >= 5 and grad_norms[-1] > 10 * max(min(grad_norms[-5:]), 1e-30)
-    if recurrent and o.clip_norm == 0 and (i.spectral_radius > 1 or grew):
+    if recurrent and where == "forward" and step <= 1:
+        # The initial weights overflow h_t itself (a ReLU or linear RNN; tanh is bounded):
+        # no gradient or learning rate is involved yet, and depth is not what repeats.
+        radius = (f"ρ = {rho}" if rho else
+                  f"ρ (set by init.scale σ_w = {num(i.scale)} with {i.scheme})")
+        cause = (f"the hidden state explodes through time: W_hh multiplies hₜ at each of the "
+                 f"{cfg.data.seq_len} time steps, and with spectral radius {radius} above 1 "
+                 "hₜ grows like ρᵗ until it overflows float32 before training starts.")
+        advice = ("lower init.spectral_radius below 1 (or init.scale), use tanh, "
+                  "or use an LSTM/GRU.")
+    elif recurrent and o.clip_norm == 0 and (i.spectral_radius > 1 or grew):
         cause = (f"exploding gradients through time: with spectral radius ρ = "
                  f"{rho or 'unset'}, ∂L/∂hₜ grows like ρᵀ⁻ᵗ over "
                  f"{cfg.data.seq_len} steps, and nothing limits the step.")

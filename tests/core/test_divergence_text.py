@@ -27,3 +27,23 @@ def test_recurrent_cause_names_the_spectral_radius():
                                           "init.spectral_radius": 1.1})
     d = diagnose(cfg, 2, "backward", 0, "hₜ at t = 1", [1.0] * 5)
     assert "ρ = 1.1" in d.cause and "ρᵀ⁻ᵗ" in d.cause and not E_NOTATION.search(_text(d))
+
+
+def test_recurrent_overflow_before_training_blames_the_radius_through_time_not_layers():
+    """A linear RNN with ρ = 10 overflows hₜ within ~40 of its 1000 steps at step 1, before any
+    update; clipping is on, so neither gradients nor the (ignored) depth can be the cause."""
+    from core.training.trainer import Trainer
+
+    cfg = ExperimentConfig().with_values({
+        "model.kind": "rnn", "model.activation": "linear", "data.name": "adding",
+        "data.seq_len": 1000, "data.n_train": 16, "data.n_test": 16,
+        "init.spectral_radius": 10, "optim.clip_norm": 1})
+    tr = Trainer(cfg, device="cpu")
+    list(tr.steps(3))
+    d = tr.diverged
+    assert d is not None and d.step == 1 and d.where == "forward"
+    # 10ᵗ passes float32's 3.4e38 near t = 38 (the input adds a little): named as a time step.
+    assert d.layer_name.startswith("hₜ at t = ") and 30 <= int(d.layer_name.split()[-1]) <= 45
+    assert "ρ = 10" in d.cause and "1000 time steps" in d.cause
+    assert "layers" not in d.cause and "gradient" not in d.cause
+    assert "init.spectral_radius" in d.advice and not E_NOTATION.search(_text(d))
