@@ -42,6 +42,7 @@ def trainer_from_session(data: SessionData, device: str | None = None) -> Traine
     every part is checked against the network the config builds, and a mismatch is a
     SessionError naming the part, never an exception from deep inside torch."""
     tr = Trainer(data.config, device=device)
+    _check_weights(tr.model.state_dict(), data.model_state)
     try:
         tr.model.load_state_dict(data.model_state)
     except (RuntimeError, TypeError, ValueError) as e:
@@ -53,6 +54,37 @@ def trainer_from_session(data: SessionData, device: str | None = None) -> Traine
         raise SessionError(f"the session's step {step!r} is not a step count")
     tr.step_count = step
     return tr
+
+
+def _kind(dtype: torch.dtype) -> str:
+    if dtype == torch.bool:
+        return "bool"
+    return "complex" if dtype.is_complex else "float" if dtype.is_floating_point else "integer"
+
+
+def _check_weights(expected: dict[str, torch.Tensor], weights: dict) -> None:
+    """Names, shapes and kinds of numbers, checked before torch sees them: torch's own error
+    names only the model class on its first line, and it silently copies a bool, integer or
+    complex array into float weights (dropping the imaginary part)."""
+    head = "the weights in the session do not fit the network its config describes"
+    missing = [k for k in expected if k not in weights]
+    unexpected = [k for k in weights if k not in expected]
+    if missing or unexpected:
+        what = (f"no {missing[0]!r}" if missing else "") + (" and " if missing and unexpected
+                                                               else "")
+        what += f"an unknown {unexpected[0]!r}" if unexpected else ""
+        raise SessionError(f"{head}: the file has {what} ({len(weights)} entries; the "
+                           f"network has {len(expected)})")
+    for key, want in expected.items():
+        got = weights[key]
+        if not isinstance(got, torch.Tensor):
+            raise SessionError(f"{head}: {key!r} is not an array")
+        if tuple(got.shape) != tuple(want.shape):
+            raise SessionError(f"{head}: {key!r} has shape {tuple(got.shape)} in the file, "
+                               f"{tuple(want.shape)} in the network")
+        if _kind(got.dtype) != _kind(want.dtype):
+            raise SessionError(f"{head}: {key!r} holds {_kind(got.dtype)} values "
+                               f"({got.dtype}); the network needs {_kind(want.dtype)} ones")
 
 
 def _mismatch(part: str, e: Exception,

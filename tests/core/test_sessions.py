@@ -409,3 +409,39 @@ def test_a_session_that_does_not_fit_its_config_is_refused_when_used(tmp_path):
     for data, word in cases:
         with pytest.raises(SessionError, match=word):
             trainer_from_session(data)
+
+
+def test_weights_that_do_not_fit_are_refused_naming_the_entry_and_both_shapes():
+    """An edited or mixed-up file: the message says which weight is missing, unknown, of the
+    wrong shape or of the wrong kind of number (torch would copy bool/int/complex silently)."""
+    from core.presets import config_from_partial
+    from core.training.snapshot import session_from_trainer, trainer_from_session
+    from core.training.trainer import Trainer
+
+    cfg = config_from_partial({"model": {"depth": 2, "width": 8}, "data": {"n_train": 64}})
+    tr = Trainer(cfg)
+    good = session_from_trainer(tr, History())
+    w = good.model_state
+    assert tuple(w["linears.0.weight"].shape) == (8, 2)
+
+    def refused(weights, *words):
+        import dataclasses
+        with pytest.raises(SessionError) as e:
+            trainer_from_session(dataclasses.replace(good, model_state=weights))
+        for word in words:
+            assert word in str(e.value), (word, str(e.value))
+
+    renamed = {("x" + k if k == "linears.0.weight" else k): v for k, v in w.items()}
+    refused(renamed, "no 'linears.0.weight'", "unknown 'xlinears.0.weight'")
+    refused({k: v for k, v in w.items() if k != "out.bias"}, "no 'out.bias'")
+    refused({**w, "linears.0.weight": torch.zeros(3, 2)}, "'linears.0.weight'", "(3, 2)",
+            "(8, 2)")
+    refused({**w, "linears.0.weight": w["linears.0.weight"].to(torch.complex64)},
+            "'linears.0.weight'", "complex")
+    refused({**w, "linears.1.bias": torch.ones(8, dtype=torch.bool)}, "'linears.1.bias'",
+            "bool")
+    # Another float width is the same numbers: accepted, and converted to the network's dtype.
+    wide = {k: v.double() if v.is_floating_point() else v for k, v in w.items()}
+    import dataclasses
+    back = trainer_from_session(dataclasses.replace(good, model_state=wide))
+    torch.testing.assert_close(back.model.state_dict()["linears.0.weight"], w["linears.0.weight"])
