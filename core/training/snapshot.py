@@ -135,7 +135,8 @@ def _load_rng(tr: Trainer, rng: dict) -> None:
     order, cursor = np.asarray(order), np.asarray(rng.get("cursor", []))
     n = len(tr.x_train)
     if order.dtype.kind not in "iu" or order.ndim != 1 or len(order) != n \
-            or order.min() < 0 or order.max() >= n:
+            or order.min() < 0 or order.max() >= n or len(np.unique(order)) != n:
+        # a repeated index would train on some examples twice an epoch and never on others
         raise SessionError(f"the session's batch order is not a permutation of the {n} "
                            "training examples")
     if cursor.dtype.kind not in "iu" or cursor.shape != (1,) or not 0 <= int(cursor[0]) <= n:

@@ -402,6 +402,9 @@ def test_a_session_that_does_not_fit_its_config_is_refused_when_used(tmp_path):
             {**g, "lr": "abc"} for g in good.optim_state["param_groups"]]}), "lr"),
         (broken(rng_state={**good.rng_state, "cursor": np.zeros(0, np.int64)}), "cursor"),
         (broken(rng_state={**good.rng_state, "batch_order": np.full(64, 99)}), "batch order"),
+        # in range, right length, but not a permutation: examples 0 and 1 twice, 62 and 63 never
+        (broken(rng_state={**good.rng_state, "batch_order": np.r_[0, 1, 0:62].astype(np.int64)}),
+         "batch order"),
         (broken(rng_state={**good.rng_state, "torch_cpu": np.zeros(3, np.uint8)}),
          "random generator"),
         (broken(meta={**good.meta, "step": "12"}), "step"),
