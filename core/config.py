@@ -237,7 +237,8 @@ def _coerce(f: dataclasses.Field, value: Any, key: str, parse: bool = False) -> 
         if not math.isfinite(value):
             raise ConfigError(f"{key}: must be a finite number, got {value!r}")
         if meta["integer"]:
-            if float(value) != int(value):
+            # An int is whole already (float() of one past 2**53 rounds, and would compare unequal)
+            if not isinstance(value, int) and float(value) != int(value):
                 raise ConfigError(f"{key}: must be a whole number, got {value!r}")
             value = int(value)
         else:

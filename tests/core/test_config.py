@@ -116,3 +116,13 @@ def test_text_numbers_only_from_the_command_line():
     assert ExperimentConfig().with_value("model.depth", "3").model.depth == 3
     with pytest.raises(ConfigError, match="expected a number"):
         config_from_partial({"model": {"depth": "3"}})
+
+
+def test_a_huge_whole_number_is_out_of_range_not_fractional():
+    """10³⁴ + 1 in a JSON file is a whole number; float() rounds it, which must not turn the
+    message into 'must be a whole number'."""
+    big = 10**34 + 1
+    with pytest.raises(ConfigError, match=r"model\.depth: .*out of range; allowed 1 to 100"):
+        ExperimentConfig.from_dict({"model": {"depth": big}})
+    with pytest.raises(ConfigError, match=r"seed: .*out of range"):
+        ExperimentConfig.from_dict({"seed": 2**63 + 1})
