@@ -34,9 +34,8 @@ class SessionActions(QObject):
                 return
             if not path.endswith(".gradlab"):
                 path += ".gradlab"
-        step = self.w.controller.step_count
         self.w.status(f"Saving {os.path.basename(path)}…")
-        self.w.controller.save_session(path, lambda err: self._saved(path, step, err))
+        self.w.controller.save_session(path, lambda err, step: self._saved(path, step, err))
 
     def _saved(self, path: str, step: int, error: str) -> None:
         if error:

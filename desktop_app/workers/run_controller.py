@@ -44,6 +44,7 @@ class RunController(QObject):
         self._arrivals: collections.deque = collections.deque()
         self._suppress = False
         self._requests: dict[int, object] = {}
+        self._save_steps: dict[int, int] = {}    # request → the step its save copied
         self._next_request = 0
         self._debounce = QTimer(self, singleShot=True, interval=REBUILD_DEBOUNCE_MS)
         self._debounce.timeout.connect(self.rebuild_now)
@@ -55,6 +56,7 @@ class RunController(QObject):
         t.diverged.connect(self._on_diverged)
         t.failed.connect(self._on_failed)
         t.session_done.connect(self._on_session_done)
+        t.save_ready.connect(self._on_save_ready)
         state.changed.connect(self._on_config)
 
     # ---- lifecycle -----------------------------------------------------------------------
@@ -113,8 +115,12 @@ class RunController(QObject):
 
     def save_session(self, path: str, callback) -> None:
         """Write the run to a .gradlab file (in the worker, which owns the weights);
-        callback(error) in the GUI thread, error "" on success."""
-        self.thread.save(self._request(callback), path, self.history.to_arrays())
+        callback(error, step) in the GUI thread, error "" on success, step the one saved.
+
+        The worker copies its state first and answers `save_ready` after the records up to
+        that step: the history sent then ends at the weights' step (the one held now lags the
+        trainer by the batches still on their way)."""
+        self.thread.save(self._request(callback), path)
 
     def open_session(self, path: str, callback) -> None:
         """Continue a saved run; callback(error) in the GUI thread, error "" on success.
@@ -216,7 +222,20 @@ class RunController(QObject):
                 message = f"{message} (kept the previous settings)"
         self.failed.emit(message)
 
+    def _on_save_ready(self, request: int, gen: int, path: str, step: int) -> None:
+        self._save_steps[request] = step
+        if gen != self.gen:
+            self.thread.save_write(request, path, None, "the run changed before it could be "
+                                   "saved; save again")
+            return
+        self.thread.save_write(request, path, self.history.to_arrays())
+
     def _on_session_done(self, request: int, kind: str, path: str, error: str) -> None:
         callback = self._requests.pop(request, None)
-        if callback is not None:
+        step = self._save_steps.pop(request, None)
+        if callback is None:
+            return
+        if kind == "save":
+            callback(error, self.step_count if step is None else step)
+        else:
             callback(error)

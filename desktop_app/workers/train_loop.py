@@ -36,6 +36,7 @@ class TrainLoop:
         self.pending: list = []
         self.pending_s = 0.0
         self.last_step_s = 0.0
+        self.saves: dict = {}           # request → SessionData copied by _cmd_save
         self.last_emit = time.monotonic()
 
     def run(self) -> None:
@@ -148,17 +149,43 @@ class TrainLoop:
             self._push([tr.probe()])
         self.emit("session_done", request, "open", path, "")
 
-    def _cmd_save(self, request: int, path: str, history_arrays: dict) -> None:
+    def _cmd_save(self, request: int, path: str) -> None:
+        """First half of a save: copy the trainer's state now and send every record up to it;
+        the GUI answers "save_ready" with its history, which then ends at this very step (the
+        history it holds when it asks lags the trainer by the batches still on their way)."""
         from core.errors import GradLabError
-        from core.sessions import save_session
         from core.training.history import History
         from core.training.snapshot import session_from_trainer
 
+        if self.tr is None:
+            self.emit("session_done", request, "save", path, "no run to save yet")
+            return
         try:
-            if self.tr is None:
-                raise OSError("no run to save yet")
+            data = session_from_trainer(self.tr, History())
+        except (GradLabError, OSError, ValueError, RuntimeError) as e:
+            self.emit("session_done", request, "save", path, str(e))
+            return
+        self._flush()
+        self.saves[request] = data
+        self.emit("save_ready", request, self.gen, path, int(self.tr.step_count))
+
+    def _cmd_save_write(self, request: int, path: str, history_arrays: dict | None,
+                        error: str = "") -> None:
+        """Second half of a save: write the copy made by _cmd_save with the GUI's history."""
+        import dataclasses
+
+        from core.errors import GradLabError
+        from core.sessions import save_session
+        from core.training.history import History
+
+        data = self.saves.pop(request, None)
+        try:
+            if error:
+                raise OSError(error)
+            if data is None or history_arrays is None:
+                raise OSError("the run changed before it could be saved; save again")
             history = History.from_arrays(history_arrays)
-            save_session(path, session_from_trainer(self.tr, history))
+            save_session(path, dataclasses.replace(data, history=history))
         except (GradLabError, OSError, ValueError) as e:
             self.emit("session_done", request, "save", path, str(e))
             return

@@ -64,6 +64,7 @@ class TrainThread(QThread):
     diverged = Signal(int, object)            # gen, Divergence
     failed = Signal(int, str)                 # gen, message
     session_done = Signal(int, str, str, str)  # request, "save"/"open", path, error ("" = ok)
+    save_ready = Signal(int, int, str, object)   # request, gen, path, step: send the history
 
     def __init__(self, threads: int | None = None, backend: str | None = None, parent=None):
         super().__init__(parent)
@@ -109,8 +110,14 @@ class TrainThread(QThread):
     def set_tasks(self, tasks: list[Task]) -> None:
         self.send("tasks", list(tasks))
 
-    def save(self, request: int, path: str, history_arrays: dict) -> None:
-        self.send("save", request, path, history_arrays)
+    def save(self, request: int, path: str) -> None:
+        """Copy the run's state; `save_ready` follows once every record up to it was sent."""
+        self.send("save", request, path)
+
+    def save_write(self, request: int, path: str, history_arrays: dict | None,
+                   error: str = "") -> None:
+        """Write the copy made for `request` with this history (None or `error`: give up)."""
+        self.send("save_write", request, path, history_arrays, error)
 
     def open(self, request: int, path: str) -> None:
         self.send("open", request, path)

@@ -80,6 +80,40 @@ def test_save_and_open_session(make_window, qtbot, tmp_path):
     assert not win.errors
 
 
+def test_session_saved_while_training_has_its_whole_history(make_window, qtbot, tmp_path):
+    """Saved mid-run, the file's history ends at the step of its weights: it used to hold the
+    history the window had drawn (several steps behind the trainer), so the reopened run had
+    a gap in every plot and its status named the wrong step."""
+    import time
+
+    from core.sessions import load_session
+
+    win = make_window()
+    c = win.controller
+    with qtbot.waitSignal(c.running_changed, timeout=5000):
+        c.play()
+    qtbot.waitUntil(lambda: c.step_count > 10, timeout=20000)
+    # Hold the GUI thread: the trainer steps on and its batches wait in the event queue, as
+    # they do whenever the window is busy drawing.
+    time.sleep(0.3)
+    path = str(tmp_path / "live.gradlab")
+    with qtbot.waitSignal(win.sessions.saved, timeout=10000):
+        win.sessions.save(path)
+    with qtbot.waitSignal(c.running_changed, timeout=5000):
+        c.pause()
+    data = load_session(path)
+    step = data.meta["step"]
+    assert [r.step for r in data.history.records()] == list(range(step + 1))
+    assert win.statusBar().currentMessage().endswith(f"(step {step})")
+    with qtbot.waitSignal(win.sessions.opened, timeout=10000):
+        win.sessions.open(path)
+    assert c.step_count == step
+    c.step(2)
+    qtbot.waitUntil(lambda: c.step_count == step + 2, timeout=10000)
+    assert [r.step for r in c.history.records()] == list(range(step + 3))
+    assert not win.errors
+
+
 def test_bad_session_shows_error_and_keeps_everything(make_window, qtbot, tmp_path):
     win = make_window()
     before, gen = win.state.config, win.controller.gen
