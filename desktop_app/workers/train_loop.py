@@ -139,8 +139,13 @@ class TrainLoop:
         try:
             data = load_session(path)
             tr = trainer_from_session(data)
+            misfit = history_misfit(data.history, tr)
         except (GradLabError, OSError) as e:
             self.emit("session_done", request, "open", path, str(e))
+            return
+        if misfit:
+            self.emit("session_done", request, "open", path,
+                      f"cannot open session {path!r}: its history {misfit}")
             return
         self._flush()
         self.to_step = 0
@@ -284,6 +289,27 @@ class TrainLoop:
         self.to_step = 0
         self._set_running(False)
         self.emit("failed", self.gen, msg)
+
+
+def history_misfit(history, tr) -> str:
+    """Why a session's history cannot continue with its trainer ("" when it can): a file
+    assembled from two runs has records the network's would never fit (each new one was
+    dropped, and the plots showed the other run)."""
+    layers, names = history.layers, len(tr.layer_names)
+    if layers is not None and layers != names:
+        return f"has {layers} layers, the network its config builds {names}"
+    last = history.last
+    if last is not None and last.step > tr.step_count:
+        return f"goes on to step {last.step}, past its weights' step {tr.step_count}"
+    steps = tr.x_train.shape[1] if getattr(tr, "recurrent", False) else None
+    for name in ("grad_t", "gate_t"):
+        if len(history.probe_steps(name)):
+            have = history.layer_matrix(name).shape[1]
+            if steps is None:
+                return f"has gradients through time ({name}), its network is not recurrent"
+            if have != steps:
+                return f"has {name} over {have} time steps, the network's sequences {steps}"
+    return ""
 
 
 def _exit_with_parent() -> None:

@@ -128,6 +128,42 @@ def test_bad_session_shows_error_and_keeps_everything(make_window, qtbot, tmp_pa
     assert "cannot save" in win.errors[-1][1]
 
 
+def test_session_whose_history_does_not_fit_its_network_is_refused(make_window, qtbot,
+                                                                   tmp_path):
+    """A session assembled from two runs (a 4-layer net's weights, a 3-layer net's history)
+    opened without a word, then every record of the continued run was dropped ("record of
+    step … skipped") and the plots showed the other run. It is refused like any bad file."""
+    import zipfile
+
+    win = make_window()
+    c = win.controller
+    c.step(5)
+    qtbot.waitUntil(lambda: c.step_count == 5, timeout=10000)
+    four = str(tmp_path / "four.gradlab")
+    with qtbot.waitSignal(win.sessions.saved, timeout=10000):
+        win.sessions.save(four)
+    with qtbot.waitSignal(c.run_started, timeout=10000):
+        win.state.set_value("model.depth", 3)
+    c.step(2)
+    qtbot.waitUntil(lambda: c.step_count == 2, timeout=10000)
+    three = str(tmp_path / "three.gradlab")
+    with qtbot.waitSignal(win.sessions.saved, timeout=10000):
+        win.sessions.save(three)
+    mixed = str(tmp_path / "mixed.gradlab")
+    with zipfile.ZipFile(four) as a, zipfile.ZipFile(three) as b, \
+            zipfile.ZipFile(mixed, "w") as out:
+        for name in a.namelist():
+            out.writestr(name, (b if name == "history.npz" else a).read(name))
+    before, gen = win.state.config, c.gen
+    with qtbot.waitSignal(win.sessions.failed, timeout=10000):
+        win.sessions.open(mixed)
+    assert "history" in win.errors[-1][1] and "3 layers" in win.errors[-1][1]
+    assert win.state.config == before and c.gen == gen and c.step_count == 2
+    c.step(1)
+    qtbot.waitUntil(lambda: c.step_count == 3, timeout=10000)
+    assert [r.step for r in c.history.records()] == [0, 1, 2, 3]
+
+
 def test_copy_and_load_config(make_window, qtbot, tmp_path):
     win = make_window()
     text = win.sessions.copy_config()
