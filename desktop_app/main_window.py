@@ -60,6 +60,8 @@ class MainWindow(QMainWindow):
         build_actions(self)
         self._switching = False
         self._closed = False
+        self._shown = self.current_lab()     # the lab whose tab was last current
+        self._lab_configs: dict = {}         # lab name → (config, preset) it had when left
         self.tabs.currentChanged.connect(self._tab_changed)
         self._build_status()
         self._wire()
@@ -148,10 +150,17 @@ class MainWindow(QMainWindow):
                 return
 
     def _tab_changed(self, _index: int) -> None:
-        lab = self.current_lab()
+        lab, left = self.current_lab(), self._shown
+        self._shown = lab
+        if left is not None and left is not lab and left.accepts(self.state.config):
+            # Coming back, that lab gets its settings (and preset) again, not its defaults.
+            self._lab_configs[left.name] = (self.state.config, self.state.preset)
         self.controller.set_tasks(lab.tasks())
         if not self._switching and not lab.accepts(self.state.config):
-            self.state.set_config(lab.default_config(), preset=None)
+            cfg, preset = self._lab_configs.get(lab.name, (None, None))
+            if cfg is None or not lab.accepts(cfg):
+                cfg, preset = lab.default_config(), None
+            self.state.set_config(cfg, preset=preset)
             self.controller.rebuild_now()
         for p in lab.panels():
             p.dirty = True
