@@ -34,6 +34,12 @@ class SessionInfo:
 def open_session(path: str | os.PathLike) -> Iterator[tuple[Reader, dict]]:
     """An open session zip as (Reader, manifest), the manifest checked; SessionError otherwise."""
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise SessionError(f"cannot open session {path!r}: it is a folder, not a session file")
+    if os.path.exists(path) and not os.path.isfile(path):
+        # zipfile would wait forever on a pipe and read /dev/zero without end
+        raise SessionError(f"cannot open session {path!r}: not a regular file (a device or a "
+                           "pipe)")
     try:
         zf = zipfile.ZipFile(path)
     except FileNotFoundError:

@@ -45,3 +45,24 @@ def test_info_does_not_import_torch():
                          timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes are POSIX")
+def test_a_folder_or_a_pipe_is_refused_at_once(tmp_path):
+    """A pipe would make zipfile wait forever for its end (a hung GUI or CLI); a folder gave
+    a raw '[Errno 21]'. Both are refused with a sentence, before anything is read. The read
+    runs in a subprocess with a timeout, so a regression fails instead of hanging the suite."""
+    import os
+
+    pipe = tmp_path / "p.gradlab"
+    os.mkfifo(pipe)
+    code = ("import sys\nfrom core.sessions import load_session\nfrom core.errors import "
+            "SessionError\nfor p in sys.argv[1:]:\n    try:\n        load_session(p)\n"
+            "    except SessionError as e:\n        print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path), str(pipe)],
+                         capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).resolve().parents[2])
+    lines = out.stdout.splitlines()
+    assert len(lines) == 2, out.stderr
+    assert "folder" in lines[0] and "Errno" not in lines[0]
+    assert "not a regular file" in lines[1]
