@@ -47,9 +47,10 @@ def _check_writable(out: str) -> None:
     if not out.strip():
         raise ConfigError("--out: give a file name")
     parent = os.path.dirname(os.path.abspath(out))
-    while parent and not os.path.isdir(parent):   # the nearest folder that exists
+    while parent and not os.path.exists(parent):  # the nearest ancestor that exists...
         parent = os.path.dirname(parent) if os.path.dirname(parent) != parent else ""
-    if os.path.isdir(out) or not parent or not os.access(parent, os.W_OK):
+    # ...must be a folder: a file there ("--out notes.txt/l.npz") cannot hold one
+    if os.path.isdir(out) or not os.path.isdir(parent) or not os.access(parent, os.W_OK):
         raise ConfigError(f"--out: cannot write {out!r} (a folder, or no permission there)")
 
 

@@ -168,6 +168,10 @@ def test_out_is_checked_before_the_work_and_the_file_is_readable(config_file, tm
     code, stdout, err = run(["landscape", "--config", config_file, "--steps", "2", "--grid", "3",
                              "--out", str(tmp_path)], capsys)
     assert code == 2 and "--out" in err and stdout == ""     # refused before training
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+    code, stdout, err = run(["landscape", "--config", config_file, "--steps", "2", "--grid", "3",
+                             "--out", str(tmp_path / "notes.txt" / "sub" / "l.npz")], capsys)
+    assert code == 2 and "--out" in err and stdout == ""     # a file on the way: refused too
     out = tmp_path / "l.npz"
     old = os.umask(0o022)
     try:
