@@ -20,7 +20,9 @@ def lsuv(model, batch: torch.Tensor, tol: float = 0.01, max_iter: int = 10) -> l
     for l, w in enumerate(model.hidden_weights):
         var = float("nan")
         for _ in range(max_iter):
-            var = _linear_output(model, batch, l).var().item()
+            # In float64: inputs of 1e20 give a float32 variance of Inf, and W / √Inf = 0 would
+            # silently kill the layer (and every gradient with it).
+            var = _linear_output(model, batch, l).double().var().item()
             if not var > 0 or abs(var - 1) < tol:
                 break
             w.div_(var ** 0.5)

@@ -110,3 +110,30 @@ def test_spectral_radius_is_exact(kind, rho):
     for i in range(w.shape[0] // h):
         block = w[i * h:(i + 1) * h]
         assert np.abs(np.linalg.eigvals(block)).max() == pytest.approx(rho, abs=1e-6)
+
+
+def test_lsuv_normalises_inputs_far_from_unit_scale():
+    """A CSV in raw units (coordinates ~1e25): the first linear output's variance (~1e50) is
+    Inf in float32. LSUV must still bring every layer to variance 1, not divide W₁ by Inf
+    (which zeroed the first layer and so every gradient)."""
+    import dataclasses
+
+    import torch
+
+    from core.data import build_dataset
+
+    cfg = config_from_partial({
+        "data": {"name": "gaussians", "n_train": 256},
+        "model": {"depth": 4, "width": 32, "activation": "relu"},
+        "init": {"scheme": "lsuv"}})
+    ds = build_dataset(cfg.data, cfg.seed)
+    ds = dataclasses.replace(ds, x_train=ds.x_train * np.float32(1e25),
+                             x_test=ds.x_test * np.float32(1e25))
+    tr = Trainer(cfg, dataset=ds)
+    h = tr.x_train
+    with torch.no_grad():
+        for lin, act in zip(tr.model.linears, tr.model.acts, strict=True):
+            a = lin(h)
+            assert float(a.double().var()) == pytest.approx(1.0, abs=0.02)
+            h = act(a)
+    assert np.all(tr.probe().grad_w > 0)
