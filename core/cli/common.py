@@ -57,6 +57,10 @@ def apply_sets(cfg: ExperimentConfig, sets: list[str]) -> ExperimentConfig:
 
 def read_json(path: str, what: str):
     p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"{what} file {path!r} is a folder; give a JSON file")
+    if p.exists() and not p.is_file():       # a pipe or a device: reading could never end
+        raise ConfigError(f"{what} file {path!r} is not a regular file (a device or a pipe)")
     if not p.is_file():
         raise ConfigError(f"{what} file {path!r} does not exist")
     try:

@@ -69,6 +69,8 @@ def test_run_of_a_diverging_preset_reports_it(tmp_path, capsys):
     (["probe", "--preset", "fixed_he_init", "--set", "optim.lr=nan"], "finite"),
     (["probe", "--preset", "fixed_he_init", "--set", "depth"], "KEY=VALUE"),
     (["probe", "--config", "/does/not/exist.json"], "does not exist"),
+    (["probe", "--config", "/"], "is a folder"),        # not "does not exist": it does
+    (["probe", "--config", "/dev/null"], "not a regular file"),
     (["run", "--preset", "fixed_he_init", "--steps", "0", "--out", "/tmp/x"], "--steps"),
     (["run", "--preset", "fixed_he_init", "--steps", "2", "--out", ""], "--out"),
     (["run", "--preset", "fixed_batchnorm", "--set", "optim.batch_size=1", "--steps", "2",
