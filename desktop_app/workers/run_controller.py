@@ -12,7 +12,7 @@ import time
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.training.history import History
-from desktop_app.state import LIVE_KEYS, ExperimentState
+from desktop_app.state import LIVE_KEYS, ExperimentState, changed_keys
 from desktop_app.workers.messages import RunInfo, Task
 from desktop_app.workers.train_worker import TrainThread
 
@@ -126,8 +126,17 @@ class RunController(QObject):
         """Continue a saved run; callback(error) in the GUI thread, error "" on success.
         On success the config, the controls and the history are the session's; on failure
         nothing changes."""
-        self._debounce.stop()
-        self.thread.open(self._request(callback), path)
+        self._debounce.stop()       # the session replaces the network: no rebuild before it
+
+        def done(error: str) -> None:
+            # A slider moved just before (its rebuild cancelled here, or dropped in the worker
+            # for the open that came after it): the controls show a network that was never
+            # built. Build it now that the session is not replacing it.
+            if error and changed_keys(self.last_good, self.state.config) - LIVE_KEYS:
+                self.rebuild_now()
+            callback(error)
+
+        self.thread.open(self._request(done), path)
 
     @contextlib.contextmanager
     def suppressed(self):

@@ -260,3 +260,18 @@ def test_process_worker_trains_saves_and_closes(make_window, qtbot, tmp_path):
     win.close()
     assert time.monotonic() - t0 < 2.0
     assert not c.thread.isRunning()
+
+
+def test_failed_open_right_after_a_slider_move_still_rebuilds(make_window, qtbot, tmp_path):
+    """Opening a session cancels a pending rebuild (the session replaces the network); when
+    the file could not be opened the slider's change was lost: the controls said depth 5
+    while the network trained with 4."""
+    win = make_window()
+    c = win.controller
+    bad = tmp_path / "bad.gradlab"
+    bad.write_bytes(b"not a zip at all")
+    win.state.set_value("model.depth", 5)          # rebuild due in 150 ms (debounced)
+    with qtbot.waitSignal(win.sessions.failed, timeout=10000):
+        win.sessions.open(str(bad))
+    qtbot.waitUntil(lambda: c.info.config.model.depth == 5, timeout=10000)
+    assert c.history.layers == 5 or len(c.history) == 0
