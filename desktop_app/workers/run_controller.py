@@ -80,7 +80,19 @@ class RunController(QObject):
         return t.wait(timeout_ms)
 
     # ---- run commands ----------------------------------------------------------------------
+    def _diverged_note(self) -> bool:
+        """The run has diverged (the trainer takes no more steps): say so, and what to do.
+        Play and Step did nothing at all, and looked broken once the status had gone."""
+        div = self.history.divergence
+        if div is None:
+            return False
+        self.failed.emit(f"The run diverged at step {div.step} and cannot go on: Reset "
+                         "(Ctrl+R) for a fresh network, or change a setting")
+        return True
+
     def play(self) -> None:
+        if self._diverged_note():
+            return
         self.thread.play()
 
     def pause(self) -> None:
@@ -90,6 +102,8 @@ class RunController(QObject):
         self.pause() if self.running else self.play()
 
     def step(self, n: int = 1) -> None:
+        if self._diverged_note():
+            return
         self.thread.pause()
         self.thread.step(n)
 

@@ -45,3 +45,26 @@ def test_switching_back_restores_the_preset_lesson(make_window, qtbot):
     with qtbot.waitSignal(c.run_started, timeout=20000):
         win.tabs.setCurrentWidget(win.labs["recurrent"])
     assert win.state.preset is preset and win.state.config == preset.config
+
+
+def test_play_after_a_divergence_says_why_nothing_happens(make_window, qtbot):
+    """After a divergence Play and Step did nothing at all (the trainer refuses to go on):
+    once the status message had gone, the buttons looked broken."""
+    win = make_window()
+    c = win.controller
+    with qtbot.waitSignal(c.run_started, timeout=20000):
+        win.load_preset("exploding_init")
+    with qtbot.waitSignal(c.diverged, timeout=20000) as sig:
+        c.play()
+    qtbot.waitUntil(lambda: not c.running, timeout=5000)
+    step = sig.args[0].step
+    for action in (win.act_play, win.act_step):
+        win.statusBar().clearMessage()
+        action.trigger()
+        text = win.statusBar().currentMessage()
+        assert f"diverged at step {step}" in text and "Reset" in text, text
+        assert not c.running and "Play" in win.act_play.text()
+    with qtbot.waitSignal(c.run_started, timeout=20000):
+        win.act_reset.trigger()
+    win.act_step.trigger()
+    qtbot.waitUntil(lambda: c.step_count == 1, timeout=10000)
