@@ -87,7 +87,7 @@ class RunController(QObject):
         if div is None:
             return False
         self.failed.emit(f"The run diverged at step {div.step} and cannot go on: Reset "
-                         "(Ctrl+R) for a fresh network, or change a setting")
+                         "(Ctrl+R) starts a fresh network with the current settings")
         return True
 
     def play(self) -> None:
