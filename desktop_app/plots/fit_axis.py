@@ -1,9 +1,17 @@
-"""A horizontal axis whose tick labels never run into each other.
+"""A horizontal axis whose tick labels never run into each other, and that labels at least two
+ticks where two fit.
 
 pyqtgraph spaces major ticks by the axis length alone (at least 2.25 intervals), whatever the
 font: a 110 px heatmap axis at 1024 × 768 got 50, 100 and 150 printed as "50100150", the
 singular-value index axis "1020". Here the major spacing grows (×2, ×2.5, ×2 … as 1, 2, 5, 10)
-until every label, with a gap of two characters, fits between its neighbours.
+until every label, with a gap of two characters, fits between its neighbours; a spacing set by
+hand (layer axes: 1, 2, …) grows the same way ("10121416" at 1024 × 768).
+
+A wider spacing can leave one label: 0.5 … 32.5 at spacing 20 has only 20. Then the ticks move
+by half a spacing (10 and 30), or a quarter (5 and 25), where that gives two. And pyqtgraph
+hides every label that reaches past the axis's ends, so a step axis of 0 … 100 showed only
+"50": labels at the ends may reach half a label past them, into the empty corner under the
+left axis or the margin beside the plot (never past the picture's edge).
 """
 
 from __future__ import annotations
@@ -32,14 +40,79 @@ def roomy_spacing(levels: list, lo: float, hi: float, size: float, label_px: flo
     return [(spacing, 0.0)] + minors[:1]
 
 
+def ticks_between(spacing: float, offset: float, lo: float, hi: float) -> int:
+    """How many ticks offset + k·spacing lie in lo … hi."""
+    return max(0, math.floor((hi - offset) / spacing + 1e-9)
+               - math.ceil((lo - offset) / spacing - 1e-9) + 1)
+
+
+def two_labels(levels: list, lo: float, hi: float) -> list:
+    """`levels` whose major ticks land at least twice in lo … hi (the interval where a label
+    can be drawn whole): moved by half a spacing (20 → 10, 30), else by a quarter or a fifth
+    (5, 25), where the ticks as they are give one; as they were where none of that helps."""
+    if not levels or hi <= lo:
+        return levels
+    spacing, offset = levels[0]
+    if ticks_between(spacing, offset, lo, hi) >= 2:
+        return levels
+    for div in (2, 4, 5, 10):
+        for k in range(1, div):
+            shift = offset + k * spacing / div
+            if ticks_between(spacing, shift, lo, hi) >= 2:
+                # A minor level keeps its ticks between the new majors if it divides the shift.
+                minors = [(s, o) for s, o in levels[1:]
+                          if (k * spacing / div) / s == round((k * spacing / div) / s)]
+                return [(spacing, shift)] + minors[:1]
+    return levels
+
+
 class FitAxis(pg.AxisItem):
-    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
-        levels = super().tickSpacing(minVal, maxVal, size)
-        if self._tickSpacing is not None or self.orientation not in ("bottom", "top"):
-            return levels
-        fm = QFontMetrics(self.style.get("tickFont") or self.font())
+    def _label_px(self, fm: QFontMetrics, minVal: float, maxVal: float) -> float:  # noqa: N803
         widest = max(abs(minVal), abs(maxVal))
         # pyqtgraph writes whole numbers in full (12000, not 1.2e+04) and fractions short.
         text = str(int(round(widest))) if 1 <= widest < 1e9 else f"{widest:.3g}"
-        label_px = fm.horizontalAdvance(text) + 2 * fm.averageCharWidth()
-        return roomy_spacing(levels, min(minVal, maxVal), max(minVal, maxVal), size, label_px)
+        if minVal < 0:
+            text = "-" + text
+        return fm.horizontalAdvance(text)
+
+    def _font_metrics(self) -> QFontMetrics:
+        return QFontMetrics(self.style.get("tickFont") or self.font())
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if self.orientation not in ("bottom", "top"):
+            return levels
+        lo, hi = min(minVal, maxVal), max(minVal, maxVal)
+        fm = self._font_metrics()
+        text_px = self._label_px(fm, lo, hi)
+        label_px = text_px + 2 * fm.averageCharWidth()
+        levels = roomy_spacing(levels, lo, hi, size, label_px)
+        if size <= 0 or hi <= lo:
+            return levels
+        # Where a label's centre may be: half a label in from each end, less what it may
+        # reach past the end (see boundingRect).
+        left, right = self._overflow()
+        per_px = (hi - lo) / size
+        inset_lo = max(0.0, text_px / 2 - left) * per_px
+        inset_hi = max(0.0, text_px / 2 - right) * per_px
+        return two_labels(levels, lo + inset_lo, hi - inset_hi)
+
+    def _overflow(self) -> tuple[float, float]:
+        """How far (px) end labels may reach past the axis's left and right ends: half a
+        label of five characters, within the picture."""
+        if self.orientation not in ("bottom", "top") or self.scene() is None \
+                or not self.scene().views():
+            return 0.0, 0.0
+        half = self._font_metrics().horizontalAdvance("00000") / 2
+        view = self.scene().views()[0]     # (not sceneRect: without one set, it asks us)
+        scene = view.mapToScene(view.viewport().rect()).boundingRect()
+        a = self.mapToScene(pg.QtCore.QPointF(0.0, 0.0)).x()
+        b = self.mapToScene(pg.QtCore.QPointF(self.size().width(), 0.0)).x()
+        return (max(0.0, min(half, a - scene.left() - 1)),
+                max(0.0, min(half, scene.right() - b - 1)))
+
+    def boundingRect(self):  # noqa: N802 (Qt's name)
+        # pyqtgraph draws only the labels inside this rectangle.
+        rect = super().boundingRect()
+        left, right = self._overflow()
+        return rect.adjusted(-left, 0, right, 0) if left or right else rect

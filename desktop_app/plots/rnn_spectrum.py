@@ -18,8 +18,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainterPath, QPolygonF, QTransform
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics, QPainterPath, QPolygonF, QTransform
 
 from desktop_app.plots.base import PlotPanel, new_plot
 from desktop_app.plots.clean import finite, finite_xy, fmt
@@ -100,8 +100,8 @@ class RnnSpectrumPlot(PlotPanel):
         self.sv = new_plot(self.inner, 0, 1)
         self.sv.setLabel("bottom", "index i")
         self.sv.setLabel("left", "singular value σᵢ")
-        self.inner.layout.setColumnStretchFactor(0, 3)
-        self.inner.layout.setColumnStretchFactor(1, 2)
+        self.inner.layout.setContentsMargins(0, 0, 0, 0)   # the plots have their own
+        self.stacked = False       # the singular values below the eigenvalues, not beside
         self.unit = self.plane.plot(*circle(1.0))
         self.rho_circle = self.plane.plot([], [])
         self.initial = pg.ScatterPlotItem()
@@ -188,12 +188,79 @@ class RnnSpectrumPlot(PlotPanel):
         self.key_row.set(entries, t)
 
     def _layout_changed(self) -> None:
-        both = self.show_box.currentData() == "both"
-        self.sv.setVisible(both)
-        self.inner.layout.setColumnStretchFactor(1, 2 if both else 0)
-        self.inner.layout.setColumnMaximumWidth(1, 1e6 if both else 0)
+        self.sv.setVisible(self.show_box.currentData() == "both")
+        self._arrange()
         self._legend()
         self.invalidate()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if obj is self.view and event.type() == QEvent.Resize:
+            QTimer.singleShot(0, self, self._arrange)      # once the plots are laid out
+        return super().eventFilter(obj, event)
+
+    def _arrange(self) -> None:
+        """Share the view between the eigenvalue plane and the singular values so that the
+        plane's square (its aspect is locked) is as large as it can be.
+
+        Both at equal shares, a narrow panel (1024 × 768) drew the unit circle 45 px across in
+        a tall, empty plane. The plane gets the width (beside) or height (below) its square
+        needs and the singular values the rest, at least enough for two index labels and a
+        few values; below it, where that gives the plane a larger square (tall panels)."""
+        lay = self.inner.layout
+        both = self.show_box.currentData() == "both"
+        # From the view's size (the layout's own may still hold the last split).
+        m = [a + b for a, b in zip(self.view.ci.layout.getContentsMargins()[:2],
+                                   self.view.ci.layout.getContentsMargins()[2:], strict=True)]
+        spacing = lay.horizontalSpacing(), lay.verticalSpacing()
+        port = self.view.viewport()
+        w = port.width() - m[0] - spacing[0]
+        h = port.height() - m[1] - spacing[1]
+        plane, pvb = self.plane.geometry(), self.plane.vb.geometry()
+        sv, svb = self.sv.geometry(), self.sv.vb.geometry()
+        if not both:
+            self._place(False, (1e6, 0))
+            return
+        if min(w, h, pvb.width(), pvb.height(), svb.width(), svb.height()) <= 0:
+            return                     # not laid out yet
+        pox, poy = plane.width() - pvb.width(), plane.height() - pvb.height()
+        sox, soy = sv.width() - svb.width(), sv.height() - svb.height()
+        font = QFont()
+        font.setPointSizeF(self.theme.tick_pt)
+        fm = QFontMetrics(font)
+        min_w = sox + 2 * (fm.horizontalAdvance("00") + 3 * fm.averageCharWidth())
+        min_h = soy + 3 * fm.height()
+        # Beside: the plane's square is as high as the row, or the width left to it.
+        side_w = self._share(pox + (h + spacing[1] - poy), w, min_w)
+        side = min(side_w - pox, h + spacing[1] - poy)
+        # Below: as wide as the view, or the height left to it.
+        below_h = self._share(poy + (w + spacing[0] - pox), h, min_h)
+        below = min(w + spacing[0] - pox, below_h - poy)
+        # The larger square; at a near tie, the way it is (no flapping while resizing).
+        stacked = below > 1.05 * side if not self.stacked else 1.05 * below > side
+        first, total = (below_h, h) if stacked else (side_w, w)
+        self._place(stacked, (first, total - first))
+
+    @staticmethod
+    def _share(want: float, total: float, other_min: float) -> float:
+        """The plane's share of `total`: what it wants, leaving the other plot `other_min`
+        where it can, but at least half (or what it wants, if less)."""
+        return max(min(want, total - other_min), min(want, 0.5 * total))
+
+    def _place(self, stacked: bool, split: tuple[float, float]) -> None:
+        """Put the singular values beside (or `stacked` below) the plane, `split` the most px
+        each gets along that direction ((1e6, 0): the plane alone). Maxima only: a minimum
+        the view cannot hold would push the plots past its edge."""
+        lay = self.inner.layout
+        if stacked != self.stacked:
+            lay.removeItem(self.sv)
+            lay.addItem(self.sv, 1 if stacked else 0, 0 if stacked else 1)
+            self.stacked = stacked
+        along, across = ((lay.setRowMaximumHeight, lay.setColumnMaximumWidth) if stacked else
+                         (lay.setColumnMaximumWidth, lay.setRowMaximumHeight))
+        across(0, 1e6)
+        across(1, 0)                   # the unused second row (or column)
+        for i in (0, 1):
+            along(i, max(0, round(split[i])))
 
     # ---- data from the lab ----------------------------------------------------------------
     def set_spectrum(self, spec, label: str, initial=None, block_note: str = "") -> None:
