@@ -27,6 +27,9 @@ class LossCurvesPlot(LossAccuracyPanel):
         self.top.addItem(self.gap)
         self.regression = False
         self.eval_every = 1
+        # What the key lists: every curve before the first draw, then only what is drawn
+        # (a diverged run's whole-set loss is not finite: no train/test loss, no gap).
+        self.shown: tuple[bool, str, bool] | None = None   # (batch, "loss"|"acc"|"", gap)
         self._style()
 
     def _style(self) -> None:
@@ -34,12 +37,25 @@ class LossCurvesPlot(LossAccuracyPanel):
         gap = pg.mkColor(TEST_COLOR)
         gap.setAlpha(45)
         self.gap.setBrush(pg.mkBrush(gap))
+        self._set_key()
+
+    def _set_key(self) -> None:
+        batch, whole, gap = self.shown if self.shown is not None else (True, "loss", True)
         color, alpha = batch_color(self.theme)
-        faint = blend(color, self.theme.bg, alpha / 255)
-        self.key_row.set([(faint, "solid", "batch"),
-                          (TRAIN_COLOR, "line_point", "train"),
-                          (TEST_COLOR, "line_point", "test"),
-                          (blend(TEST_COLOR, self.theme.bg, 0.35), "square", "gap")], self.theme)
+        entries = [(blend(color, self.theme.bg, alpha / 255), "solid", "batch")] if batch else []
+        if whole:
+            # Only accuracies drawn: the key says so ("train" alone read as the loss).
+            suffix = " acc." if whole == "acc" else ""
+            entries += [(TRAIN_COLOR, "line_point", "train" + suffix),
+                        (TEST_COLOR, "line_point", "test" + suffix)]
+        if gap:
+            entries.append((blend(TEST_COLOR, self.theme.bg, 0.35), "square", "gap"))
+        self.key_row.set(entries, self.theme)
+
+    def _show_in_key(self, shown: tuple[bool, str, bool] | None) -> None:
+        if shown != self.shown:
+            self.shown = shown
+            self._set_key()
 
     def new_run(self, info, history):
         super().new_run(info, history)
@@ -49,6 +65,7 @@ class LossCurvesPlot(LossAccuracyPanel):
         self.show_accuracy(not self.regression)
         self._restyle()
         self.mark_divergence(None)
+        self._show_in_key(None)
 
     def _restyle(self) -> None:
         from desktop_app.theme import style_plot_item
@@ -72,6 +89,14 @@ class LossCurvesPlot(LossAccuracyPanel):
         va = 100 * finite(history.column("test_acc"))
         self.train_acc.setData(*finite_xy(steps, ta))
         self.test_acc.setData(*finite_xy(steps, va))
+        # The gap is listed with the train and test loss: the band between them. Before the
+        # first whole-set evaluation of a run that goes on, everything that will come.
+        acc = self.bottom.isVisible() and bool(np.isfinite(ta).any() or np.isfinite(va).any())
+        if both.any() or acc or self.div_step is not None:
+            self._show_in_key((bool(np.isfinite(loss).any()),
+                               "loss" if both.any() else "acc" if acc else "", bool(both.any())))
+        else:
+            self._show_in_key(None)
         if both.any():
             i = np.flatnonzero(both)[-1]
             text = (f"Step {int(steps[i])}: train loss {fmt(tl[i])} (whole set), test "
