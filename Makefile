@@ -42,8 +42,9 @@ bundle-smoke:
 icons: setup
 	$(BIN)/python resources/packaging/make_icons.py
 
-# The README's screenshots, offscreen. Not regenerated here: the RNN/LSTM/GRU overlay (it needs
-# the Compare button) and the 3-D surface (it needs OpenGL: Xvfb + Mesa).
+# The README's screenshots, offscreen (--compare presses the recurrent lab's Compare button and
+# waits for the RNN/LSTM/GRU curves). Not regenerated here: the 3-D surface (it needs OpenGL:
+# Xvfb + Mesa).
 SHOT = QT_QPA_PLATFORM=offscreen GRADLAB_SETTINGS=build/screenshots.ini $(BIN)/python main.py \
 	--screenshot resources/screenshots
 screenshots: setup
@@ -55,6 +56,8 @@ screenshots: setup
 		--size 1920x1080
 	$(SHOT)/recurrent_vanishing.png --preset rnn_vanishing --steps 300
 	$(SHOT)/recurrent_exploding_banner.png --preset rnn_exploding --steps 50
+	$(SHOT)/recurrent_lstm_compare_dark.png --preset lstm_long_delay --steps 400 --compare \
+		--theme dark
 	$(SHOT)/recurrent_closed_gates_presentation.png --preset lstm_closed_gates --steps 600 \
 		--presentation --size 1920x1080
 	$(SHOT)/landscape_deep_plain.png --preset landscape_deep_plain --steps 600

@@ -25,6 +25,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--screenshot", metavar="OUT.png",
                    help="render the window offscreen after --steps steps, save it, and exit")
     p.add_argument("--steps", type=int, default=0, help="training steps before the screenshot")
+    p.add_argument("--compare", nargs="?", type=int, const=True, default=None, metavar="N",
+                   help="with --screenshot: then press the recurrent lab's Compare button (N "
+                        "steps each) and wait for the RNN/LSTM/GRU curves")
     p.add_argument("--theme", choices=("light", "dark"), help="colour theme")
     p.add_argument("--presentation", action="store_true", help="large fonts for projectors")
     p.add_argument("--size", default="1600x980", help="window size WxH (screenshots)")
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot:
         from desktop_app.screenshot import ScreenshotRun
 
-        shot = ScreenshotRun(win, args.screenshot, args.steps)
+        shot = ScreenshotRun(win, args.screenshot, args.steps, args.compare)
         win.show()
         win.start()
         shot.start()

@@ -1,4 +1,8 @@
-"""`--screenshot OUT.png`: train N steps offscreen, wait for every plot, save the window, quit."""
+"""`--screenshot OUT.png`: train N steps offscreen, wait for every plot, save the window, quit.
+
+With `--compare [N]` the recurrent lab's Compare button is pressed once training is done (N
+steps for each of the RNN, LSTM and GRU; the panel's own count without N), and the picture
+waits for the three overlaid curves."""
 
 from __future__ import annotations
 
@@ -14,9 +18,12 @@ TIMEOUT_S = 300
 class ScreenshotRun(QObject):
     """Drives the window: first build → N steps → final decision boundary → grab → exit."""
 
-    def __init__(self, window, path: str, steps: int):
+    def __init__(self, window, path: str, steps: int, compare: int | bool | None = None):
         super().__init__(window)
         self.w, self.path, self.steps = window, path, max(0, steps)
+        # None/False: no comparison; True: the panel's step count; an int: that many steps.
+        self.compare = compare
+        self._compared = False      # the comparison has been started
         self.result = 1
         self._stepped = False
         self._boundary_step = -1
@@ -45,8 +52,27 @@ class ScreenshotRun(QObject):
         done = c.step_count >= self.steps or h.divergence is not None
         wants_boundary = any(t.name == "boundary" for t in self.w.current_lab().tasks())
         if done and (not wants_boundary or self._boundary_step >= c.step_count):
-            return self._save()
+            if self.compare is None or self.compare is False:
+                return self._save()
+            if self._compare_done():
+                return self._save()
         self._check_timeout()
+
+    def _compare_done(self) -> bool:
+        """Start the comparison once (as the Compare button does); True when it has ended."""
+        panel = getattr(self.w.current_lab(), "compare", None)
+        if panel is None:
+            print("screenshot: --compare needs the recurrent lab (a recurrent preset)")
+            self.compare = None
+            return True
+        if not self._compared:
+            self._compared = True
+            steps = None if self.compare is True else int(self.compare)
+            if not panel.start(steps):
+                print(f"screenshot: the comparison did not start: {panel.status_text}")
+                return True
+            return False
+        return not panel.running
 
     def _check_timeout(self) -> None:
         if time.monotonic() - self._t0 > TIMEOUT_S:
