@@ -67,6 +67,14 @@ def two_labels(levels: list, lo: float, hi: float) -> list:
 
 
 class FitAxis(pg.AxisItem):
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        # pyqtgraph labels the level between the majors only while all labels fill < 40 % of
+        # the axis once there are four: an end label allowed in (0 of 0 … 400) dropped 50,
+        # 150, … from one axis and not from the one below it. The majors fit by construction;
+        # below 60 % the labels between them keep gaps of 2/3 of a label.
+        self.setStyle(textFillLimits=[(0, 0.8), (2, 0.6)])
+
     def _label_px(self, fm: QFontMetrics, minVal: float, maxVal: float) -> float:  # noqa: N803
         widest = max(abs(minVal), abs(maxVal))
         # pyqtgraph writes whole numbers in full (12000, not 1.2e+04) and fractions short.
