@@ -54,6 +54,7 @@ screenshots: setup
 	$(SHOT)/deep_lab_exploding_banner.png --preset exploding_init --steps 100
 	$(SHOT)/deep_lab_presentation.png --preset dying_relu --steps 300 --presentation \
 		--size 1920x1080
+	$(SHOT)/deep_lab_shattered.png --preset shattered_gradients_plain --steps 300
 	$(SHOT)/recurrent_vanishing.png --preset rnn_vanishing --steps 300
 	$(SHOT)/recurrent_exploding_banner.png --preset rnn_exploding --steps 50
 	$(SHOT)/recurrent_lstm_compare_dark.png --preset lstm_long_delay --steps 400 --compare \

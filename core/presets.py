@@ -35,8 +35,11 @@ class Preset:
 
 # A preset's "view": colour_top is the landscape map's shared colour scale in nats (null: each
 # map over its own range). Sharp against flat minima is read on one absolute scale; a smooth
-# basin against a chaotic one is read from each map's shape.
-VIEW_KEYS = {"colour_top"}
+# basin against a chaotic one is read from each map's shape. boundary_view is what the Deep
+# network lab's decision-boundary panel shows: "boundary" (the default) or "shatter" (the input
+# gradient along a line, for the shattered-gradients lessons).
+VIEW_KEYS = {"colour_top", "boundary_view"}
+BOUNDARY_VIEWS = ("boundary", "shatter")
 
 
 def parse_view(v: Any, name: str) -> dict:
@@ -53,6 +56,9 @@ def parse_view(v: Any, name: str) -> dict:
             or not math.isfinite(top) or not 0 < top <= 1e6):
         raise PresetError(f"preset {name!r}: view.colour_top must be null or a number of nats "
                           f"above 0 and at most 1e6, got {top!r}")
+    if "boundary_view" in v and v["boundary_view"] not in BOUNDARY_VIEWS:
+        raise PresetError(f"preset {name!r}: view.boundary_view must be one of "
+                          f"{list(BOUNDARY_VIEWS)}, got {v['boundary_view']!r}")
     return dict(v)
 
 

@@ -38,6 +38,8 @@ class ScreenshotRun(QObject):
     def _task(self, name: str, payload) -> None:
         if name == "boundary":
             self._boundary_step = payload.step if payload is not None else 10**9
+        elif name == "input_gradient":       # the same panel's other view: (step, result)
+            self._boundary_step = payload[0] if payload is not None else 10**9
 
     def _poll(self) -> None:
         c = self.w.controller
@@ -50,7 +52,8 @@ class ScreenshotRun(QObject):
             return
         h = c.history
         done = c.step_count >= self.steps or h.divergence is not None
-        wants_boundary = any(t.name == "boundary" for t in self.w.current_lab().tasks())
+        wants_boundary = any(t.name in ("boundary", "input_gradient")
+                             for t in self.w.current_lab().tasks())
         if done and (not wants_boundary or self._boundary_step >= c.step_count):
             if self.compare is None or self.compare is False:
                 return self._save()

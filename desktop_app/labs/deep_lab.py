@@ -18,7 +18,7 @@ from desktop_app.labs.shared_controls import (
     mlp_network,
 )
 from desktop_app.plots.activations import ActivationsPlot
-from desktop_app.plots.boundary_task import compute_boundary
+from desktop_app.plots.boundary_task import compute_boundary, compute_input_gradient
 from desktop_app.plots.decision_boundary import DecisionBoundaryPlot
 from desktop_app.plots.grad_heatmap import GradHeatmapPlot
 from desktop_app.plots.grad_per_layer import GradPerLayerPlot
@@ -79,6 +79,7 @@ class DeepLab(Lab):
         self.grad = GradPerLayerPlot(t)
         self.heatmap = GradHeatmapPlot(t)
         self.boundary = DecisionBoundaryPlot(t)
+        self.boundary.view_changed.connect(self._boundary_view_changed)
         self.activations = ActivationsPlot(t)
         self.loss = LossCurvesPlot(t)
         return plots_grid([[self.grad, self.heatmap, self.boundary],
@@ -88,7 +89,21 @@ class DeepLab(Lab):
         return [self.grad, self.heatmap, self.boundary, self.activations, self.loss]
 
     def tasks(self) -> list:
+        if self.boundary.shows_gradient:     # only the shown view is computed
+            return [Task("input_gradient", compute_input_gradient, min_interval=0.3,
+                         max_share=0.1)]
         return [Task("boundary", compute_boundary, min_interval=0.3, max_share=0.15)]
+
+    def set_preset(self, preset) -> None:
+        """A preset also chooses what the decision-boundary panel shows (its "view")."""
+        super().set_preset(preset)
+        if preset is not None:
+            box = self.boundary.mode_box
+            box.setCurrentIndex(box.findData(preset.view.get("boundary_view", "boundary")))
+
+    def _boundary_view_changed(self) -> None:
+        if self.isVisible():
+            self.controller.set_tasks(self.tasks())   # runs the new view's task at once
 
     def accepts(self, cfg: ExperimentConfig) -> bool:
         return cfg.model.kind == "mlp"
@@ -96,6 +111,8 @@ class DeepLab(Lab):
     def on_task(self, name, payload) -> None:
         if name == "boundary":
             self.boundary.set_result(payload)
+        elif name == "input_gradient":
+            self.boundary.set_gradient(payload)
 
     def start_run(self, info, history) -> None:
         self.offer_devices(info)

@@ -1,4 +1,5 @@
-"""The decision-boundary computation, run in the training thread (Task) between steps."""
+"""The decision-boundary panel's computations, run in the training thread (Task) between
+steps: the model's output over the input plane, or its input gradient along a line."""
 
 from __future__ import annotations
 
@@ -45,3 +46,11 @@ def compute_boundary(trainer, res: int = GRID) -> Boundary | None:
     pts = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
     out = np.asarray(trainer.predict(pts), dtype=np.float64).reshape(res, res)
     return Boundary(step, "2d", (x0, x1, y0, y1), xs, ys, out, int(ds.n_outputs))
+
+
+def compute_input_gradient(trainer):
+    """(step, Shattering): ∂y/∂x₁ along a line through the data (None for sequence tasks)."""
+    from core.analysis.shattered import shattering
+
+    s = shattering(trainer)
+    return None if s is None else (int(trainer.step_count), s)

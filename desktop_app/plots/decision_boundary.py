@@ -1,4 +1,5 @@
-"""Plot 5: the model's output over the input plane, with the train and test points.
+"""Plot 5: the model's output over the input plane, with the train and test points; or, as its
+second view, the input gradient along a line through the data (shattered gradients).
 
 Two classes: P(class 1) in pale class colours; more classes: the predicted class; the 1-D sine
 regression: the fitted curve over the data. Computed in the training thread (boundary_task)."""
@@ -7,12 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Signal
 
-from desktop_app.plots.base import PlotPanel, new_plot, set_range, style_colorbar
+from desktop_app.plots.base import ModePanel, new_plot, set_range, style_colorbar
 from desktop_app.plots.clean import finite, span
+from desktop_app.plots.input_gradient import InputGradientView
 from desktop_app.plots.rnn_key import KeyRow
-from desktop_app.theme import CLASS_COLORS, OKABE_ITO, blend
+from desktop_app.theme import CLASS_COLORS, OKABE_ITO, blend, style_plot_item
 
 PALE = 0.5       # how much of a class colour its background area gets
 
@@ -29,12 +31,26 @@ def class_colormap(classes: int, theme) -> pg.ColorMap:
     return pg.ColorMap(np.linspace(0.0, 1.0, classes), pale)
 
 
-class DecisionBoundaryPlot(PlotPanel):
+VIEWS = [("Decision boundary", "boundary"), ("Input gradient ∂y/∂x₁ (shattering)", "shatter")]
+
+
+class DecisionBoundaryPlot(ModePanel):
     key = "decision_boundary"
     title = "Decision boundary"
+    # The view changed: the lab asks the training thread for what it shows (only the shown
+    # view's computation runs).
+    view_changed = Signal()
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
+        # Each view has its own GraphicsLayoutWidget; `self.view` is the one shown.
+        self.boundary_view = self.view
+        self.gradient_view = pg.GraphicsLayoutWidget()
+        self.gradient_view.ci.setContentsMargins(2, 2, 2, 2)
+        self.gradient_view.installEventFilter(self)
+        self.gradient_view.hide()
+        self.layout().insertWidget(self.layout().indexOf(self.view) + 1, self.gradient_view, 1)
+        self.gradient = InputGradientView(self.gradient_view)
         self.plot = new_plot(self.view, grid=False)
         self.plot.setLabel("bottom", "input x₁")
         self.plot.setLabel("left", "input x₂")
@@ -55,12 +71,48 @@ class DecisionBoundaryPlot(PlotPanel):
         self.result = None
         self.kind = "2d"
         self.classes = 2
+        self.add_mode_box(VIEWS, "Decision boundary: the model's output over the input plane.\n"
+                          "Input gradient: ∂y/∂x₁ along a line of inputs; deep plain ReLU nets "
+                          "shatter it into white noise (Balduzzi et al. 2017).")
+
+    @property
+    def shows_gradient(self) -> bool:
+        return self.mode == "shatter"
 
     def plot_items(self):
-        return [self.plot]
+        return [self.gradient.plot if self.shows_gradient else self.plot]
+
+    def _mode_changed(self) -> None:
+        grad = self.shows_gradient
+        self.view = self.gradient_view if grad else self.boundary_view
+        self.boundary_view.setVisible(not grad)
+        self.gradient_view.setVisible(grad)
+        self._fitted.clear()
+        self._labels()
+        self._legend()
+        self._table_fn = None
+        self.set_note(self._waiting())
+        super()._mode_changed()
+        self.view_changed.emit()
+
+    def _waiting(self) -> str:
+        if self.kind == "none":
+            return "Sequence tasks have no input plane to draw."
+        return ("Waiting for the input gradient…" if self.shows_gradient
+                else "Waiting for the model's output…")
+
+    def _labels(self) -> None:
+        ds = self.dataset
+        if self.shows_gradient and ds is not None and self.kind != "none":
+            bottom, left = self.gradient.labels(ds.is_classification, ds.input_dim)
+            self.fit_label(self.gradient.plot, "bottom", *bottom)
+            self.fit_label(self.gradient.plot, "left", *left)
 
     def apply_theme(self, theme):
         super().apply_theme(theme)
+        self.gradient_view.setBackground(theme.bg)
+        style_plot_item(self.gradient.plot, theme)
+        self.gradient.apply_theme(theme)
         self.bar.setColorMap(class_colormap(self.classes, theme))
         style_colorbar(self.bar, theme, self.bar_label)
         self._legend()
@@ -73,6 +125,7 @@ class DecisionBoundaryPlot(PlotPanel):
         ds = info.dataset
         self.dataset = ds
         self.result = None
+        self.gradient.clear()
         self.image.clear()
         self.curve.setData([], [])
         if ds.is_sequence:
@@ -90,13 +143,18 @@ class DecisionBoundaryPlot(PlotPanel):
         self.bar.setLevels((0, ds.n_outputs - 1) if multi else (0, 1))
         self.bar_label = "predicted class" if multi else "P(class 1)"
         self.apply_theme(self.theme)      # colour bar label, legend and points for this data
-        self.set_note("Sequence tasks have no input plane to draw." if self.kind == "none" else
-                      "Waiting for the model's output…")
+        self._fitted.clear()
+        self._labels()
+        self.set_note(self._waiting())
 
     def _legend(self) -> None:
         """Neutral markers: the points' colours show their class, the shape their split."""
         t = self.theme
-        if self.kind == "1d":
+        if self.shows_gradient:
+            entries = ([] if self.kind == "none" else
+                       [(OKABE_ITO[0], "solid", "input gradient along the line"),
+                        (t.muted, "dash", "zero")])
+        elif self.kind == "1d":
             entries = [(OKABE_ITO[0], "point", "train"), (OKABE_ITO[3], "×", "test"),
                        (OKABE_ITO[1], "solid", "model output")]
         elif self.kind == "2d":
@@ -137,7 +195,24 @@ class DecisionBoundaryPlot(PlotPanel):
         self.result = result
         self.dirty = True
 
+    def set_gradient(self, payload) -> None:
+        """(step, core.analysis.shattered.Shattering) from the training thread, or None."""
+        first = self.gradient.result is None
+        self.gradient.result = payload
+        if first and payload is not None:
+            self._labels()                 # the line's x₂ is in the axis title
+            self.invalidate()              # ranged at once, not at the next periodic re-range
+        self.dirty = True
+
     def draw(self, history, rerange):
+        if self.shows_gradient:
+            if self.kind == "none":
+                return
+            shown = self.gradient.draw(rerange)
+            if shown is not None:
+                self.set_note(*shown)
+                self._table_fn = self.gradient.table
+            return
         r = self.result
         if r is None or self.kind == "none":
             self._table_fn = None

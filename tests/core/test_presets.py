@@ -38,6 +38,10 @@ def test_all_presets_parse():
     ('{"title": "t", "explanation": "e", "config": {}, "view": {"colour_top": "3"}}', "colour_top"),
     ('{"title": "t", "explanation": "e", "config": {}, "view": {"colour_top": true}}', "colour_top"),
     ('{"title": "t", "explanation": "e", "config": {}, "view": {"colour_top": 1e400}}', "colour_top"),
+    ('{"title": "t", "explanation": "e", "config": {}, "view": {"boundary_view": "map"}}',
+     "boundary_view"),
+    ('{"title": "t", "explanation": "e", "config": {}, "view": {"boundary_view": null}}',
+     "boundary_view"),
 ])
 def test_malformed_preset_gives_clear_error(text, match):
     with pytest.raises(PresetError, match=match):
@@ -54,6 +58,8 @@ def test_view_is_parsed_and_optional():
     assert parse_preset(base % "", "p").view == {}
     assert parse_preset(base % ', "view": {"colour_top": 2.5}', "p").view == {"colour_top": 2.5}
     assert parse_preset(base % ', "view": {"colour_top": null}', "p").view == {"colour_top": None}
+    assert parse_preset(base % ', "view": {"boundary_view": "shatter"}', "p").view == {
+        "boundary_view": "shatter"}
     # The minimum pair shares one absolute scale; the plain/residual pair is read by shape.
     assert load_preset("landscape_sharp_large_batch").view == \
         load_preset("landscape_flat_small_batch").view == {"colour_top": 3}

@@ -1,0 +1,66 @@
+"""The decision-boundary panel's second view: the input gradient along a line (shattering)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.analysis.shattered import shattering
+from core.sessions import load_session
+from core.training.snapshot import trainer_from_session
+from tests.desktop_app.conftest import small_config
+
+
+def _gradient_view(win, qtbot):
+    lab = win.current_lab()
+    panel = lab.boundary
+    panel.mode_box.setCurrentIndex(panel.mode_box.findData("shatter"))
+    qtbot.waitUntil(lambda: panel.gradient.result is not None, timeout=10000)
+    return lab, panel
+
+
+def test_the_view_shows_the_trainers_input_gradient(make_window, qtbot, tmp_path):
+    win = make_window(small_config(**{"model.activation": "relu", "init.scheme": "he_normal"}))
+    lab, panel = _gradient_view(win, qtbot)
+    assert [t.name for t in lab.tasks()] == ["input_gradient"]    # the boundary is not computed
+    assert panel.gradient_view.isVisible() and not panel.boundary_view.isVisible()
+    c = win.controller
+    c.step(3)
+    qtbot.waitUntil(lambda: panel.gradient.result is not None
+                    and panel.gradient.result[0] == 3, timeout=10000)
+    step, shown = panel.gradient.result
+    # The same weights, saved to a session file and measured again in this thread.
+    path, errors = str(tmp_path / "run.gradlab"), []
+    c.save_session(path, lambda err, _step: errors.append(err))
+    qtbot.waitUntil(lambda: len(errors) == 1, timeout=10000)
+    assert errors == [""] or errors == [None]
+    expected = shattering(trainer_from_session(load_session(path)))
+    np.testing.assert_allclose(shown.grad, expected.grad, rtol=1e-5, atol=1e-7)
+    lab.refresh(c.history, force_range=True)
+    x, y = panel.gradient.curve.getData()
+    np.testing.assert_allclose(y, shown.grad, rtol=1e-6)
+    assert panel.note.full_text.startswith("r₁ = ")
+    assert "x₁" in panel.gradient.plot.getAxis("bottom").labelText
+    assert "input gradient" in panel.key_row.text()
+    header, rows = panel.csv_table()
+    assert header[0] == "t" and header[-1] == "dy_dt" and len(rows) == len(shown.t)
+
+
+def test_switching_back_restores_the_boundary(make_window, qtbot):
+    win = make_window()
+    lab, panel = _gradient_view(win, qtbot)
+    panel.mode_box.setCurrentIndex(panel.mode_box.findData("boundary"))
+    assert [t.name for t in lab.tasks()] == ["boundary"]
+    assert panel.boundary_view.isVisible() and not panel.gradient_view.isVisible()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=10000)
+    assert "train" in panel.key_row.text()
+
+
+def test_a_preset_chooses_the_view_its_lesson_needs(make_window, qtbot):
+    win = make_window()
+    panel = win.current_lab().boundary
+    assert panel.mode == "boundary"
+    assert win.load_preset("shattered_gradients_plain")
+    assert panel.mode == "shatter" and panel.gradient_view.isVisible()
+    qtbot.waitUntil(lambda: panel.gradient.result is not None, timeout=30000)
+    assert win.load_preset("vanishing_sigmoid")          # no view: the decision boundary
+    assert panel.mode == "boundary" and panel.boundary_view.isVisible()
