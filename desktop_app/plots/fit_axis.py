@@ -46,24 +46,44 @@ def ticks_between(spacing: float, offset: float, lo: float, hi: float) -> int:
                - math.ceil((lo - offset) / spacing - 1e-9) + 1)
 
 
-def two_labels(levels: list, lo: float, hi: float) -> list:
+def two_labels(levels: list, lo: float, hi: float, min_spacing: float = 0.0) -> list:
     """`levels` whose major ticks land at least twice in lo … hi (the interval where a label
     can be drawn whole): moved by half a spacing (20 → 10, 30), else by a quarter or a fifth
-    (5, 25), where the ticks as they are give one; as they were where none of that helps."""
+    (5, 25), where the ticks as they are give one. Where the spacing is too wide for any shift
+    (50 on an axis of 0.5 … 32.5, which then had no label at all), the widest smaller 1-2-5
+    spacing of at least `min_spacing` (a label's width, so that two labels do not touch) that
+    gives two ticks; as they were where none of that helps."""
     if not levels or hi <= lo:
         return levels
     spacing, offset = levels[0]
     if ticks_between(spacing, offset, lo, hi) >= 2:
         return levels
+    shift = _two_ticks(spacing, offset, lo, hi)
+    if shift is not None:
+        # A minor level keeps its ticks between the new majors if it divides the shift.
+        moved = shift - offset
+        minors = [(s, o) for s, o in levels[1:] if moved / s == round(moved / s)]
+        return [(spacing, shift)] + minors[:1]
+    e = math.floor(math.log10(spacing))
+    ladder = sorted((m * 10.0 ** k for k in range(e - 2, e + 1) for m in STEPS[:3]), reverse=True)
+    for smaller in ladder:
+        if min_spacing <= smaller < spacing:
+            shift = _two_ticks(smaller, 0.0, lo, hi)
+            if shift is not None:
+                return [(smaller, shift)]
+    return levels
+
+
+def _two_ticks(spacing: float, offset: float, lo: float, hi: float) -> float | None:
+    """The offset (as it is, or moved by a half, quarter, fifth … of a spacing) that puts at
+    least two ticks in lo … hi; None if none does."""
+    if ticks_between(spacing, offset, lo, hi) >= 2:
+        return offset
     for div in (2, 4, 5, 10):
         for k in range(1, div):
-            shift = offset + k * spacing / div
-            if ticks_between(spacing, shift, lo, hi) >= 2:
-                # A minor level keeps its ticks between the new majors if it divides the shift.
-                minors = [(s, o) for s, o in levels[1:]
-                          if (k * spacing / div) / s == round((k * spacing / div) / s)]
-                return [(spacing, shift)] + minors[:1]
-    return levels
+            if ticks_between(spacing, offset + k * spacing / div, lo, hi) >= 2:
+                return offset + k * spacing / div
+    return None
 
 
 class FitAxis(pg.AxisItem):
@@ -103,7 +123,10 @@ class FitAxis(pg.AxisItem):
         per_px = (hi - lo) / size
         inset_lo = max(0.0, text_px / 2 - left) * per_px
         inset_hi = max(0.0, text_px / 2 - right) * per_px
-        return two_labels(levels, lo + inset_lo, hi - inset_hi)
+        # Two labels rather than none: where the roomy spacing leaves no two ticks, labels
+        # may come as close as 4 px.
+        return two_labels(levels, lo + inset_lo, hi - inset_hi,
+                          min_spacing=(text_px + 4) * per_px)
 
     def _overflow(self) -> tuple[float, float]:
         """How far (px) end labels may reach past the axis's left and right ends: half a

@@ -11,6 +11,22 @@ import pytest
 from PySide6.QtGui import QImage, QPainter
 
 
+@pytest.fixture(autouse=True)
+def app_font(qapp):
+    """The app's own font size (the theme sets it when a window opens), whatever ran before:
+    alone, these tests ran at Qt's 9 pt and passed where the app's 10 pt got no label."""
+    from PySide6.QtGui import QFont
+
+    from desktop_app.theme import Theme
+
+    saved = QFont(qapp.font())
+    font = QFont(saved)
+    font.setPointSizeF(Theme().font_pt)
+    qapp.setFont(font)
+    yield
+    qapp.setFont(saved)
+
+
 def _labels(axis) -> list:
     """The tick labels the axis draws now, as (rect, text)."""
     img = QImage(10, 10, QImage.Format_ARGB32)
@@ -69,7 +85,10 @@ def test_two_labels_shifts_a_lone_tick():
     assert two_labels([(20.0, 0.0), (10.0, 0.0)], 0.5, 32.5) == [(20.0, 10.0), (10.0, 0.0)]
     assert two_labels([(20.0, 0.0)], 0.5, 29.5) == [(20.0, 5.0)]
     assert two_labels([(10.0, 0.0)], 0.5, 32.5) == [(10.0, 0.0)]       # 10, 20, 30: kept
-    assert two_labels([(50.0, 0.0)], 1.0, 3.0) == [(50.0, 0.0)]        # nothing helps
+    # A spacing wider than the axis: the widest smaller one that fits two labels (2: 1, 3),
+    # as it was where a label is wider than any such spacing.
+    assert two_labels([(50.0, 0.0)], 1.0, 3.0) == [(2.0, 1.0)]
+    assert two_labels([(50.0, 0.0)], 1.0, 3.0, min_spacing=5.0) == [(50.0, 0.0)]
 
 
 @pytest.fixture
