@@ -56,7 +56,7 @@ def test_switching_back_restores_the_boundary(make_window, qtbot):
 
 
 def test_a_preset_chooses_the_view_its_lesson_needs(make_window, qtbot):
-    win = make_window()
+    win = make_window(backend="process")     # the app's default: the result crosses processes
     panel = win.current_lab().boundary
     assert panel.mode == "boundary"
     assert win.load_preset("shattered_gradients_plain")
