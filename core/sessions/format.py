@@ -19,6 +19,7 @@ from core.config import ExperimentConfig
 from core.errors import SessionError
 from core.sessions import optim_state
 from core.sessions.archive import write_atomic, write_json, write_npz
+from core.sessions.history_check import check_history_arrays
 from core.sessions.info import open_session, read_config_and_meta
 from core.sessions.manifest import FORMAT_NAME, FORMAT_VERSION
 from core.training.history import History
@@ -105,7 +106,9 @@ def load_session(path: str | os.PathLike) -> SessionData:
         if not isinstance(optim, dict):
             raise r.fail("optimizer.json is not an optimizer state_dict")
         try:
-            history = History.from_arrays(r.npz("history.npz"))
+            arrays = r.npz("history.npz")
+            check_history_arrays(arrays)
+            history = History.from_arrays(arrays)
         except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
             raise r.fail(f"history.npz: {e}") from None
         return SessionData(config=config, model_state=weights, optim_state=optim,
