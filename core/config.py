@@ -51,6 +51,10 @@ class DataConfig:
     copy_symbols: int = spec(3, "Copy task: how many symbols to remember and replay",
                              range=(1, 20), integer=True)
     csv_path: str = spec("", "CSV file with columns x1,x2,label (used when name = csv)")
+    augment_noise: float = spec(0.0, "Augmentation: std σ_a of fresh Gaussian noise added to "
+                                "each training batch's inputs at every step, x + σ_a·ε "
+                                "(0 = off; test and whole-set evaluations stay clean; point "
+                                "datasets only)", range=(0.0, 5.0))
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,10 @@ class TrainConfig:
                            range=(1, 100_000), integer=True)
     probe_every: int = spec(1, "Record per-layer probes every this many steps",
                             range=(1, 100_000), integer=True)
+    early_stop: int = spec(0, "Early stopping patience: end the run when the test loss (which "
+                           "plays the validation set here) has not improved on its best for "
+                           "this many evaluations in a row (every eval_every steps; 0 = off)",
+                           range=(0, 1000), integer=True)
 
 
 SECTIONS = {"data": DataConfig, "model": ModelConfig, "init": InitConfig, "optim": OptimConfig,
@@ -278,6 +286,12 @@ def validate(cfg: ExperimentConfig) -> None:
     if m.kind == "rnn" and m.activation not in ("tanh", "relu", "linear"):
         raise ConfigError(f"model.activation: {m.activation!r} is not allowed for a vanilla RNN; "
                           "choose one of ['tanh', 'relu', 'linear']")
+    if d.augment_noise > 0 and d.name in DATASETS_SEQ:
+        # The sequence tasks' inputs are one-hot symbols and 0/1 markers: noise on them
+        # changes the task rather than augmenting its data.
+        raise ConfigError(f"data.augment_noise: {d.augment_noise!r} is not allowed for the "
+                          f"sequence task {d.name!r} (its inputs are symbols and markers); "
+                          "allowed 0 there, 0.0 to 5.0 for the point datasets")
     if d.name == "copy" and d.seq_len < 2 * d.copy_symbols + 1:
         raise ConfigError(f"data.seq_len: {d.seq_len} is too short for the copy task with "
                           f"{d.copy_symbols} symbols; needs at least {2 * d.copy_symbols + 1}")

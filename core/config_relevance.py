@@ -18,6 +18,7 @@ def inactive_keys(cfg: ExperimentConfig) -> dict[str, str]:
         out["data.seq_len"] = "only sequence tasks have a length"
     else:
         out["data.noise"] = "the sequence tasks add no input noise"
+        out["data.augment_noise"] = "the sequence tasks' inputs are symbols: no noise is added"
     if m.activation != "maxout" or recurrent:
         out["model.maxout_pieces"] = "only maxout units have pieces"
     if recurrent:

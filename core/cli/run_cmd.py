@@ -66,6 +66,9 @@ def run(args) -> int:
     last = history.last
     if tr.diverged is not None:
         print(tr.diverged.summary())
+    elif tr.stopped is not None:        # a normal end before --steps: say why
+        print(f"{tr.stopped.summary()} (train.early_stop = {tr.stopped.patience}; "
+              f"{args.steps - tr.step_count} of the {args.steps} steps not taken)")
     elif last is not None:
         print(f"step {last.step}: loss {last.loss:.4g}"
               + (f", test accuracy {last.test_acc:.3f}" if last.test_acc == last.test_acc else ""))

@@ -1,4 +1,5 @@
-"""The immutable record a training step yields, and the summary of a diverged run.
+"""The immutable record a training step yields, and the summaries of a diverged run and of an
+early-stopped one.
 
 Records hold plain floats and numpy arrays (copies, never live tensors), so a worker thread can
 hand them to the GUI and the session writer can store them as columns.
@@ -32,6 +33,25 @@ class Divergence:
     def summary(self) -> str:
         """One paragraph for the banner and the command line."""
         return f"{self.message} Likely cause: {self.cause} Try: {self.advice}"
+
+
+@dataclass(frozen=True)
+class EarlyStop:
+    """Why early stopping ended a run: the test loss has not improved on its best for
+    `patience` evaluations in a row. A normal end, not an error."""
+
+    step: int               # the step whose evaluation ended the run
+    best_step: int          # the step of the lowest test loss
+    best_test_loss: float
+    patience: int           # train.early_stop when the run ended
+    evaluations: int        # evaluations since the best one (≥ patience)
+
+    def summary(self) -> str:
+        """One sentence for the status bar, the loss plot's caption and the command line."""
+        return (f"Early stopping ended the run at step {self.step}: the test loss has not "
+                f"improved for {self.evaluations} evaluation{'s' * (self.evaluations != 1)}; "
+                f"its best, "
+                f"{self.best_test_loss:.4g}, was at step {self.best_step}.")
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,7 @@ class StepRecord:
     grad_t: np.ndarray | None = None      # recurrent: ‖∂L/∂h_t‖ for t = 1..T
     gate_t: np.ndarray | None = None      # LSTM forget gate / GRU update gate, mean per step
     divergence: Divergence | None = None
+    early_stop: EarlyStop | None = None   # on the step whose evaluation ended the run
 
     def to_json(self) -> dict:
         """JSON-ready dict: arrays as lists, NaN as None (JSON has no NaN)."""
@@ -77,7 +98,7 @@ class StepRecord:
             v = getattr(self, f.name)
             if isinstance(v, np.ndarray):
                 v = _clean(v.tolist())
-            elif isinstance(v, Divergence):
+            elif isinstance(v, (Divergence, EarlyStop)):
                 v = dataclasses.asdict(v)
             elif isinstance(v, float):
                 v = _clean(v)

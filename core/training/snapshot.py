@@ -9,6 +9,7 @@ import torch
 
 from core.errors import SessionError
 from core.sessions import SessionData
+from core.training.early_stop import EarlyStopper
 from core.training.history import History
 from core.training.trainer import Trainer
 
@@ -25,12 +26,13 @@ def session_from_trainer(tr: Trainer, history: History, note: str = "") -> Sessi
     optim_state = _to_cpu(tr.optimizer.state_dict())
     order = tr._order.cpu().numpy() if tr._order is not None else np.zeros(0, np.int64)
     rng = {"batch_gen": tr.batch_gen.get_state().numpy(),
+           "aug_gen": tr.aug_gen.get_state().numpy(),
            "torch_cpu": torch.get_rng_state().numpy(),
            "batch_order": order.astype(np.int64),
            "cursor": np.array([tr._cursor], np.int64)}
     meta = {"app_version": _version(), "step": tr.step_count, "note": note,
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "diverged": tr.diverged is not None}
+            "diverged": tr.diverged is not None, "early_stopped": tr.stopped is not None}
     return SessionData(config=tr.config, model_state=model_state, optim_state=optim_state,
                        history=history, rng_state=rng, meta=meta)
 
@@ -53,6 +55,9 @@ def trainer_from_session(data: SessionData, device: str | None = None) -> Traine
     if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= 10**12:
         raise SessionError(f"the session's step {step!r} is not a step count")
     tr.step_count = step
+    # Early stopping's state is a function of the recorded test losses: rebuilt, not stored,
+    # so the resumed run stops at the step an uninterrupted one would.
+    tr.early = EarlyStopper.from_history(data.history)
     return tr
 
 
@@ -125,6 +130,8 @@ def _load_rng(tr: Trainer, rng: dict) -> None:
     try:
         if "batch_gen" in rng:
             tr.batch_gen.set_state(torch.from_numpy(np.ascontiguousarray(rng["batch_gen"])))
+        if "aug_gen" in rng:        # sessions older than augmentation have none: seed's state
+            tr.aug_gen.set_state(torch.from_numpy(np.ascontiguousarray(rng["aug_gen"])))
         if "torch_cpu" in rng:
             torch.set_rng_state(torch.from_numpy(np.ascontiguousarray(rng["torch_cpu"])))
     except (RuntimeError, TypeError, ValueError) as e:

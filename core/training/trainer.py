@@ -2,11 +2,16 @@
 
 The trainer owns data, model and optimizer on one device. Workers call `step()` in a loop (the
 yields between steps are the only points of pause and abort); `set_hyper` changes the learning
-rate, clipping, L1 and L2 between steps without a reset.
+rate, clipping, L1 and L2, the augmentation noise and the early-stopping patience between steps
+without a reset.
+
+A run ends by diverging (`diverged`, a non-finite number) or by early stopping (`stopped`, the
+test loss has not improved for `train.early_stop` evaluations); `step()` then refuses to go on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 
@@ -22,16 +27,20 @@ from core.models.build import build_model
 from core.models.capture import Capture
 from core.training import probes
 from core.training.divergence import diagnose
+from core.training.early_stop import EarlyStopper
 from core.training.grad_norms import wide_norms
 from core.training.losses import mean_loss
 from core.training.meanfield_probe import MeanFieldCache, bias_tensors
 from core.training.optim import build_optimizer, set_hyper
-from core.training.record import NAN, StepRecord
+from core.training.record import NAN, EarlyStop, StepRecord
 from core.training.update_meter import UpdateMeter
 
 EVAL_CHUNK = 2048
 # A probe keeps every layer's activations: 4096 examples × 100 layers × 1024 units is 1.6 GB.
 PROBE_LIMIT = 4096
+# Keys set_hyper may change mid-run, and the config section of each.
+LIVE = {"lr": "optim", "clip_norm": "optim", "weight_decay": "optim", "l1": "optim",
+        "momentum": "optim", "augment_noise": "data", "early_stop": "train"}
 
 
 class Trainer:
@@ -49,6 +58,9 @@ class Trainer:
         self.recurrent = cfg.model.kind in RECURRENT_KINDS
         self.init_gen = torch.Generator().manual_seed(cfg.seed)
         self.batch_gen = torch.Generator().manual_seed(cfg.seed + 7919)
+        # Augmentation noise has its own generator: turning it on changes neither the batch
+        # order nor the dropout masks, and a session restores it (rng "aug_gen").
+        self.aug_gen = torch.Generator().manual_seed(cfg.seed + 104729)
         ds = self.dataset
         self.x_train, self.y_train = self._tensor(ds.x_train), self._tensor(ds.y_train)
         self.x_test, self.y_test = self._tensor(ds.x_test), self._tensor(ds.y_test)
@@ -65,6 +77,7 @@ class Trainer:
         self._biases = bias_tensors(self)       # b_l for the mean-field theory (or none)
         self.step_count = 0
         self.diverged = None
+        self.early = EarlyStopper()     # best test loss so far (restored: replayed from history)
         self._order: torch.Tensor | None = None
         self._cursor = 0
         self._recent_norms: list[float] = []
@@ -80,14 +93,20 @@ class Trainer:
     def layer_names(self) -> list[str]:
         return self.model.layer_names()
 
+    @property
+    def stopped(self) -> EarlyStop | None:
+        """Why early stopping has ended the run, or None. It follows the patience: raising
+        `train.early_stop` (set_hyper) above the evaluations since the best lets it go on."""
+        return self.early.stop(self.config.train.early_stop)
+
     def set_hyper(self, **changes) -> None:
-        """Change lr, clip_norm, weight_decay, l1 or momentum mid-run (optimizer state kept)."""
-        allowed = {"lr", "clip_norm", "weight_decay", "l1", "momentum"}
+        """Change lr, clip_norm, weight_decay, l1, momentum, augment_noise or early_stop
+        mid-run (optimizer state kept)."""
         cfg = self.config
         for k, v in changes.items():
-            if k not in allowed:
-                raise KeyError(f"{k} cannot change mid-run; allowed: {sorted(allowed)}")
-            cfg = cfg.with_value(f"optim.{k}", v)
+            if k not in LIVE:
+                raise KeyError(f"{k} cannot change mid-run; allowed: {sorted(LIVE)}")
+            cfg = cfg.with_value(f"{LIVE[k]}.{k}", v)
         self.config = cfg
         set_hyper(self.optimizer, lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
         if "momentum" in changes:
@@ -98,9 +117,9 @@ class Trainer:
                     g["betas"] = (cfg.optim.momentum, g["betas"][1])
 
     def steps(self, n: int | None = None) -> Iterator[StepRecord]:
-        """Yield records until n steps are taken or the run diverges."""
+        """Yield records until n steps are taken, the run diverges or early stopping ends it."""
         taken = 0
-        while (n is None or taken < n) and self.diverged is None:
+        while (n is None or taken < n) and self.diverged is None and self.stopped is None:
             yield self.step()
             taken += 1
 
@@ -108,6 +127,9 @@ class Trainer:
         """One optimizer step on the next batch, measured."""
         if self.diverged is not None:
             raise RuntimeError("the run has diverged; reset it to continue")
+        if (stop := self.stopped) is not None:
+            raise RuntimeError(f"{stop.summary()} Raise train.early_stop above "
+                               f"{stop.evaluations} (or set it to 0) to go on, or reset the run")
         cfg = self.config
         xb, yb = self._next_batch()  # the model is in train mode (evaluate() restores it)
         step = self.step_count + 1
@@ -116,6 +138,10 @@ class Trainer:
         self.step_count = step
         if rec.divergence is not None:
             self.diverged = rec.divergence
+        elif rec.test_loss == rec.test_loss:          # evaluated this step (not NaN)
+            self.early.update(step, rec.test_loss)
+            if (stop := self.stopped) is not None:
+                rec = dataclasses.replace(rec, early_stop=stop)
         return rec
 
     def probe(self, x: torch.Tensor | None = None, y: torch.Tensor | None = None) -> StepRecord:
@@ -191,13 +217,23 @@ class Trainer:
     def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         n, bs = len(self.x_train), self.config.optim.batch_size
         if bs >= n:
-            return self.x_train, self.y_train
+            return self._augment(self.x_train), self.y_train
         if self._order is None or self._cursor + bs > n:
             self._order = torch.randperm(n, generator=self.batch_gen).to(self.device)
             self._cursor = 0
         idx = self._order[self._cursor:self._cursor + bs]
         self._cursor += bs
-        return self.x_train[idx], self.y_train[idx]
+        return self._augment(self.x_train[idx]), self.y_train[idx]
+
+    def _augment(self, x: torch.Tensor) -> torch.Tensor:
+        """x + σ_a·ε with fresh ε ~ N(0, 1) each step (a new tensor: the stored training set
+        stays clean for evaluations and plots). Drawn on the CPU generator, so a seed gives
+        the same noise on every device."""
+        sigma = self.config.data.augment_noise
+        if sigma <= 0:
+            return x
+        eps = torch.randn(x.shape, generator=self.aug_gen, dtype=x.dtype)
+        return x + sigma * eps.to(x.device)
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return mean_loss(out, y, self.dataset.loss_kind)
