@@ -47,3 +47,69 @@ def test_recurrent_overflow_before_training_blames_the_radius_through_time_not_l
     assert "ρ = 10" in d.cause and "1000 time steps" in d.cause
     assert "layers" not in d.cause and "gradient" not in d.cause
     assert "init.spectral_radius" in d.advice and not E_NOTATION.search(_text(d))
+
+
+def test_maxout_with_heavy_dropout_blames_dropout_not_the_initial_weights():
+    """QA: maxout with dropout 0.9 overflowed and was blamed on 'initial weights too large
+    (σ_w = 1)'. Inverted dropout scales the kept units by 1/(1−p) = 10: E[h²] grows 10× per
+    layer, the activations' size √10 ≈ 3.16× (10⁵ over 10 layers), with He's own scale."""
+    from core.training.trainer import Trainer
+
+    cfg = ExperimentConfig().with_values({
+        "data.name": "moons", "model.depth": 10, "model.width": 64,
+        "model.activation": "maxout", "model.dropout": 0.9, "init.scheme": "he_normal",
+        "init.scale": 1.0, "optim.lr": 0.1})
+    tr = Trainer(cfg, device="cpu")
+    list(tr.steps(5))
+    d = tr.diverged
+    assert d is not None and d.where in ("forward", "loss") and d.step <= 2
+    assert "dropout p = 0.9" in d.cause and "1/(1−p) = 10" in d.cause and "3.16" in d.cause
+    assert "initial weights are too large" not in d.cause
+    assert "model.dropout" in d.advice and "init.scale" not in d.advice
+    assert not E_NOTATION.search(_text(d))
+
+
+def _early(**values):
+    cfg = ExperimentConfig().with_values(values)
+    return diagnose(cfg, 1, "forward", 2, "h3", [])
+
+
+def test_dropout_is_named_once_its_scaling_alone_grows_the_signal_more_than_tenfold():
+    # (1−p)^(−depth/2): p = 0.5 → 2^3 = 8 over 6 layers, 2^3.5 ≈ 11.3 over 7
+    assert "dropout" not in _early(**{"model.dropout": 0.5, "model.depth": 6}).cause
+    d = _early(**{"model.dropout": 0.5, "model.depth": 7})
+    assert "dropout p = 0.5" in d.cause and "11.3 over the 7 layers" in d.cause
+    assert "lower model.dropout to 0.48 or less" in d.advice      # 1 − 10^(−2/7) = 0.480
+    # p = 0.1 needs 44 layers to reach a decade: a light dropout is not blamed in a normal net
+    assert "dropout" not in _early(**{"model.dropout": 0.1, "model.depth": 43}).cause
+    assert "dropout" in _early(**{"model.dropout": 0.1, "model.depth": 44}).cause
+    # batch norm renormalises the next layer's input: dropout's scale cannot pile up
+    assert "dropout" not in _early(**{"model.dropout": 0.9, "model.depth": 30,
+                                      "model.norm": "batch"}).cause
+
+
+def test_the_advised_dropout_is_where_it_stops_mattering():
+    from core.training.divergence import dropout_growth
+
+    for depth in (3, 7, 10, 30, 64):
+        d = _early(**{"model.dropout": 0.9, "model.depth": depth})
+        advised = float(d.advice.split("model.dropout to ")[1].split()[0])
+        cfg = ExperimentConfig().with_values({"model.dropout": advised, "model.depth": depth})
+        assert dropout_growth(cfg) is None, (depth, advised)
+        cfg = cfg.with_value("model.dropout", advised + 0.02)
+        assert dropout_growth(cfg) is not None, (depth, advised)
+
+
+def test_large_weights_keep_the_blame_and_dropout_is_added_to_it():
+    plain = _early(**{"init.scale": 5.0, "model.depth": 30})
+    assert "initial weights are too large" in plain.cause and "ropout" not in plain.cause
+    both = _early(**{"init.scale": 5.0, "model.depth": 30, "model.dropout": 0.5})
+    assert "initial weights are too large" in both.cause and "Dropout p = 0.5 adds" in both.cause
+    assert "model.dropout" in both.advice and "init.scale" in both.advice
+    back = diagnose(ExperimentConfig().with_values({"model.dropout": 0.5, "model.depth": 30}),
+                    2, "backward", 1, "h2", [])
+    assert "/√(1−p)" in back.cause and "Dropout p = 0.5 is part of it" in back.cause
+    late = diagnose(ExperimentConfig().with_values({"model.dropout": 0.5, "model.depth": 30}),
+                    50, "loss", None, None, [1.0] * 10)
+    assert "learning rate" in late.cause and "Dropout p = 0.5 makes the steps larger" in late.cause
+    assert not any(E_NOTATION.search(_text(x)) for x in (both, back, late))
