@@ -1,5 +1,10 @@
 """Load a user's 2-D classification CSV (columns x1, x2, label) with clear, line-precise errors.
 
+Columns are separated by commas, or by semicolons as spreadsheets set to a European locale
+write them; a semicolon file may also write decimals with commas ("1,5;-0,25;cat"), though not
+mixed with decimal points in one file. The separator is the one under which the rows have three
+columns (and numbers in the first two); the whole file must then use it.
+
 Every problem with the file becomes a `DataError` naming the file and, where it applies, the line;
 no raw exception escapes. Inputs are used as they are (not standardised).
 """
@@ -7,6 +12,8 @@ no raw exception escapes. Inputs are used as they are (not standardised).
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import math
 from pathlib import Path
 
@@ -19,11 +26,40 @@ MIN_ROWS = 4
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def _number(text: str) -> float | None:
+SEPARATORS = {",": "commas", ";": "semicolons"}
+SNIFF_ROWS = 1000       # rows read to choose the separator
+
+
+def _number(text: str, decimal_comma: bool = False) -> float | None:
+    """float(text); with `decimal_comma`, one comma is the decimal mark ('-0,25' → -0.25)."""
+    if decimal_comma and "," in text:
+        if text.count(",") != 1 or "." in text:     # '1.000,5', '1,000,5': not one number
+            return None
+        text = text.replace(",", ".")
     try:
         return float(text)
     except ValueError:
         return None
+
+
+def _rows(text: str, sep: str, limit: int | None = None) -> list[tuple[int, list[str]]]:
+    """(line number, stripped cells) of the non-blank rows, split at `sep`."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    rows = ((reader.line_num, [c.strip() for c in row]) for row in reader)
+    return list(itertools.islice(((n, r) for n, r in rows if any(r)), limit))
+
+
+def _separator(text: str) -> str:
+    """',' or ';': the one under which more of the first rows have three columns, then more
+    rows have numbers in both coordinates ('1,5;2,25;a' has three comma columns too, '1' '5;2'
+    '25;a'); commas on a tie."""
+    def score(sep: str) -> tuple[int, int]:
+        rows = _rows(text, sep, SNIFF_ROWS)
+        wide = sum(len(r) == len(COLUMNS) for _, r in rows)
+        numeric = sum(len(r) >= 2 and all(_number(c, sep == ";") is not None for c in r[:2])
+                      for _, r in rows)
+        return wide, numeric
+    return ";" if score(";") > score(",") else ","
 
 
 MAX_CSV_BYTES = 200_000_000
@@ -43,8 +79,9 @@ def read_rows(path: str) -> tuple[np.ndarray, list[str]]:
     try:
         # utf-8-sig drops the byte-order mark some spreadsheet programs write.
         with p.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f)
-            records = [(reader.line_num, row) for row in reader]
+            text = f.read()
+        sep = _separator(text)
+        records = _rows(text, sep)
     except FileNotFoundError:
         raise DataError(f"CSV file not found: {p}") from None
     except IsADirectoryError:
@@ -56,26 +93,29 @@ def read_rows(path: str) -> tuple[np.ndarray, list[str]]:
     except OSError as e:
         raise DataError(f"{p}: cannot read: {e.strerror or e}") from None
 
-    records = [(n, [c.strip() for c in row]) for n, row in records if any(c.strip() for c in row)]
     if not records:
         raise DataError(f"{p}: the file is empty; expected rows of x1,x2,label")
+    comma = sep == ";"                  # decimal commas are possible where commas do not separate
     first = records[0][1]
     # A header is a first row whose coordinates are both non-numeric ("x1,x2,label").
-    if len(first) >= 2 and _number(first[0]) is None and _number(first[1]) is None:
-        _check_width(p, *records[0])
+    if len(first) >= 2 and _number(first[0], comma) is None and _number(first[1], comma) is None:
+        _check_width(p, *records[0], sep)
         records = records[1:]
 
     xs, labels = [], []
+    marks: dict[str, tuple[int, str]] = {}    # decimal mark → (line, text) where first seen
     for line, row in records:
-        _check_width(p, line, row)
+        _check_width(p, line, row, sep)
         coords = []
         for name, text in zip(COLUMNS[:2], row[:2], strict=True):
-            v = _number(text)
+            v = _number(text, comma)
             if v is None:
                 raise DataError(f"{p} line {line}: {name} {text!r} is not a number")
             # Values beyond float32's range would turn into Inf inside the network.
             if not math.isfinite(v) or abs(v) > FLOAT32_MAX:
                 raise DataError(f"{p} line {line}: {name} is {text!r}; values must be finite numbers")
+            if comma:
+                _check_decimal_mark(p, line, name, text, marks)
             coords.append(v)
         if not row[2]:
             raise DataError(f"{p} line {line}: the label is empty")
@@ -86,11 +126,32 @@ def read_rows(path: str) -> tuple[np.ndarray, list[str]]:
     return np.asarray(xs, dtype=np.float64), labels
 
 
-def _check_width(p: Path, line: int, row: list[str]) -> None:
+def _check_decimal_mark(p: Path, line: int, name: str, text: str,
+                        marks: dict[str, tuple[int, str]]) -> None:
+    """One decimal mark per file: where commas are decimals, '1.500' may mean 1500."""
+    mark = "," if "," in text else "." if "." in text else None
+    if mark is None:
+        return
+    marks.setdefault(mark, (line, text))
+    other = "." if mark == "," else ","
+    if other in marks:
+        seen_line, seen = marks[other]
+        words = {",": "comma", ".": "point"}
+        raise DataError(f"{p} line {line}: {name} {text!r} has a decimal {words[mark]}, but line "
+                        f"{seen_line} ({seen!r}) has a decimal {words[other]}; write every "
+                        "number with the same decimal mark")
+
+
+def _check_width(p: Path, line: int, row: list[str], sep: str = ",") -> None:
     if len(row) != len(COLUMNS):
-        hint = " (columns must be separated by commas)" if len(row) == 1 else ""
-        raise DataError(f"{p} line {line}: expected {len(COLUMNS)} columns (x1,x2,label), "
-                        f"got {len(row)}{hint}")
+        if len(row) != 1:
+            hint = ""
+        elif sep == ",":
+            hint = " (columns must be separated by commas or semicolons)"
+        else:
+            hint = " (this file separates its columns by semicolons)"
+        raise DataError(f"{p} line {line}: expected {len(COLUMNS)} columns "
+                        f"({sep.join(COLUMNS)}), got {len(row)}{hint}")
 
 
 def label_ids(p: str, labels: list[str]) -> tuple[np.ndarray, list[str]]:

@@ -142,7 +142,7 @@ def test_csv_without_header_integer_labels_and_caps(tmp_path):
     ("x1,x2,label\n", "only 0 data row"),
     ("1,2,a\n3,4,b\n", "only 2 data row"),
     ("1,2,a\n3,4,b\n5,6\n7,8,a\n", "line 3: expected 3 columns"),
-    ("1;2;a\n3;4;b\n5;6;a\n7;8;b\n", "line 1: expected 3 columns.*commas"),
+    ("1\t2\ta\n3\t4\tb\n5\t6\ta\n7\t8\tb\n", "line 1: expected 3 columns.*commas"),
     ("1,2,a\n3,4,b\n5,six,a\n7,8,b\n", "line 3: x2 'six' is not a number"),
     ("1,2,a\n3,nan,b\n5,6,a\n7,8,b\n", "line 2: x2 is 'nan'"),
     ("1,2,a\n3,4,b\ninf,6,a\n7,8,b\n", "line 3: x1 is 'inf'"),
