@@ -1,6 +1,7 @@
 """Plot 3: activations per layer at the current step.
 
-Top: percentile bands (1–99, 10–90, 25–75 and the median) of φ's output or input per layer.
+Top: percentile bands (1–99, 10–90, 25–75 and the median) of φ's output or input per layer, or
+the mean slope |φ′(z)| per layer (the factor φ′ by which backprop scales ∂L/∂h in each layer).
 Bottom: % of units saturated (in the flat tails of sigmoid/tanh) and % dead (ReLU units off for
 the whole batch) per layer.
 """
@@ -19,6 +20,7 @@ from desktop_app.plots.base import (
 )
 from desktop_app.plots.clean import finite, finite_xy, fmt, span
 from desktop_app.plots.rnn_key import KeyRow
+from desktop_app.plots.slope_curves import SlopeCurves
 from desktop_app.plots.symlog import SymLogAxis, to_symlog
 from desktop_app.theme import OKABE_ITO
 
@@ -33,6 +35,12 @@ SYMLOG_SPAN = 1e3
 DEFINITIONS = ("Percentiles over the batch and the units of each layer. Saturated: |tanh| > 0.97, "
                "or sigmoid outside 0.03–0.97 (its slope is then below 0.03). Dead: a unit that "
                "outputs 0 for every example of the batch (no gradient reaches its weights).")
+SLOPE_DEFINITIONS = (
+    "Mean of |φ′(z)| over the batch and the units of each layer. Backpropagation multiplies "
+    "∂L/∂h by φ′(z) in every layer (∂L/∂z = φ′(z) ⊙ ∂L/∂h), so a mean slope below 1 shrinks the "
+    "gradient layer after layer unless the weights make up for it. The sigmoid's slope is at "
+    "most 1/4, so 20 sigmoid layers shrink it by up to 4²⁰ ≈ 10¹² from φ′ alone; a saturated "
+    "tanh or sigmoid unit has a slope near 0; a ReLU's mean slope is the share of active units.")
 
 
 
@@ -43,9 +51,11 @@ class ActivationsPlot(PlotPanel):
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
         self.which = self.title_box(
-            [("Activations h = φ(z)", "act_pct"), ("Pre-activations z = Wh + b", "pre_pct")],
+            [("Activations h = φ(z)", "act_pct"), ("Pre-activations z = Wh + b", "pre_pct"),
+             ("Slope |φ′(z)| per layer", "fprime_mean")],
             "Distribution over the batch and units of each layer: the output of the "
-            "activation φ, or its input (the pre-activation z)")
+            "activation φ, or its input (the pre-activation z); or the mean slope |φ′(z)|, "
+            "the factor by which backprop scales the gradient in each layer")
         self.which.currentIndexChanged.connect(self._which_changed)
         # One key above both plots: a legend inside covered the bands, and a key line between
         # the plots (a pyqtgraph label) kept its text's width and cut the plots in a narrow panel.
@@ -69,6 +79,7 @@ class ActivationsPlot(PlotPanel):
             self.top.addItem(fill)
             self.fills.append(fill)
         self.median = self.top.plot([], [])
+        self.slope = SlopeCurves(self.top)
         self.saturated = self.bottom.plot([], [])
         self.dead = self.bottom.plot([], [])
         self._style()
@@ -102,6 +113,7 @@ class ActivationsPlot(PlotPanel):
         self._swatches = swatches
         self._key()
         self.median.setPen(pg.mkPen(t.ink, width=t.pen_width))
+        self.slope.apply_theme(t)
         for item, color, sym in ((self.saturated, OKABE_ITO[1], "t"), (self.dead, OKABE_ITO[3], "s")):
             item.setPen(pg.mkPen(color, width=t.pen_width))
             item.setSymbol(sym)
@@ -113,18 +125,35 @@ class ActivationsPlot(PlotPanel):
         """Bands, median, and the saturated / dead markers where this activation has them
         (saturation: sigmoid and tanh; dead units: the ReLU family)."""
         t = self.theme
-        names = ("1–99th", "10–90th", "25–75th percentile")
-        entries = [(c, "square", n) for c, n in zip(self._swatches, names, strict=True)]
-        entries.append((t.ink, "solid", "median"))
+        if self.which.currentData() == "fprime_mean":
+            entries = self.slope.key(t)
+        else:
+            names = ("1–99th", "10–90th", "25–75th percentile")
+            entries = [(c, "square", n) for c, n in zip(self._swatches, names, strict=True)]
+            entries.append((t.ink, "solid", "median"))
         if self.shows[0]:
             entries.append((OKABE_ITO[1], "▼", "% saturated"))
         if self.shows[1]:
             entries.append((OKABE_ITO[3], "square", "% dead"))
         self.top_key.set(entries, t)
 
+    def new_run(self, info, history) -> None:
+        super().new_run(info, history)
+        self.slope.set_activation(info.config.model.activation
+                                  if info.config.model.kind == "mlp" else "tanh")
+
     def _which_changed(self) -> None:
-        name = "φ(z)" if self.which.currentData() == "act_pct" else "z"
+        field = self.which.currentData()
+        slope = field == "fprime_mean"
+        name = {"act_pct": "φ(z)", "pre_pct": "z", "fprime_mean": "mean |φ′(z)|"}[field]
+        if slope and self.symlog is not None:   # the slope has its own linear axis
+            self.symlog = None
+            self.top.getAxis("left").set_scale(None)
         self.top.setLabel("left", name)    # the note says when the axis is a signed log
+        for item in (*self.fills, self.median):
+            item.setVisible(not slope)
+        self.slope.set_visible(slope)
+        self._key()
         from desktop_app.theme import style_plot_item
 
         style_plot_item(self.top, self.theme)
@@ -132,6 +161,8 @@ class ActivationsPlot(PlotPanel):
 
     def draw(self, history, rerange):
         field = self.which.currentData()
+        if field == "fprime_mean":
+            return self._draw_slope(history, rerange)
         pct = history.layer_matrix(field)
         if len(pct) == 0:
             for c in (self.median, self.saturated, self.dead):
@@ -150,14 +181,7 @@ class ActivationsPlot(PlotPanel):
         for fill, (lo, hi, _) in zip(self.fills, BANDS, strict=True):
             fill.set_data(x, p[:, lo], p[:, hi])
         self.median.setData(*finite_xy(x, p[:, 3]))
-        sat = self._last(history, "saturated", len(x))
-        dead = self._last(history, "dead", len(x))
-        shows = (bool(np.isfinite(sat).any()), bool(np.isfinite(dead).any()))
-        if shows != self.shows:
-            self.shows = shows
-            self._key()
-        self.saturated.setData(*finite_xy(x, sat))
-        self.dead.setData(*finite_xy(x, dead))
+        sat, dead = self._bottom(history, x)
         step = int(history.probe_steps(field)[-1])
         note = f"Step {step}."
         if self.symlog is not None:
@@ -172,6 +196,44 @@ class ActivationsPlot(PlotPanel):
                 set_range(self.top, y=yr)
             set_range(self.top, x=(0.5, len(x) + 0.5))
             set_range(self.bottom, y=(-3, 103))
+
+    def _draw_slope(self, history, rerange) -> None:
+        m = history.layer_matrix("fprime_mean")
+        if len(m) == 0:
+            self.slope.clear()
+            self.saturated.setData([], [])
+            self.dead.setData([], [])
+            self._table_fn = None
+            self.set_note(self.empty_note())
+            return
+        now, start = finite(m[-1]), finite(m[0])
+        x = np.arange(1, len(now) + 1, dtype=np.float64)
+        if rerange:
+            for plot in (self.top, self.bottom):
+                layer_ticks(plot.getAxis("bottom"), len(x))
+        self.slope.set_data(x, now, start)
+        sat, dead = self._bottom(history, x)
+        steps = history.probe_steps("fprime_mean")
+        self.set_note(self.slope.note(now, int(steps[-1]), int(steps[0])), SLOPE_DEFINITIONS)
+        self._table_fn = lambda: (["layer", "mean_abs_fprime", "mean_abs_fprime_start",
+                                   "pct_saturated", "pct_dead"],
+                                  np.column_stack([x, now, start, sat, dead]).tolist())
+        if rerange:
+            set_range(self.top, y=self.slope.y_range(now, start))
+            set_range(self.top, x=(0.5, len(x) + 0.5))
+            set_range(self.bottom, y=(-3, 103))
+
+    def _bottom(self, history, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """% saturated and % dead per layer, drawn, and listed in the key where they exist."""
+        sat = self._last(history, "saturated", len(x))
+        dead = self._last(history, "dead", len(x))
+        shows = (bool(np.isfinite(sat).any()), bool(np.isfinite(dead).any()))
+        if shows != self.shows:
+            self.shows = shows
+            self._key()
+        self.saturated.setData(*finite_xy(x, sat))
+        self.dead.setData(*finite_xy(x, dead))
+        return sat, dead
 
     def _scaled(self, p: np.ndarray) -> np.ndarray:
         """p as plotted: unchanged, or on the signed log axis when the layers' sizes span more
