@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
         c.records_added.connect(self._records_added)
         c.running_changed.connect(self._running_changed)
         c.diverged.connect(self._diverged)
+        c.early_stopped.connect(self._early_stopped)
+        c.notice.connect(lambda msg: self.status(msg, seconds=15))
         c.task_done.connect(lambda name, payload: self.current_lab().on_task(name, payload))
         c.failed.connect(lambda msg: self.status(msg, error=True))
         s.message.connect(lambda msg: self.status(msg, error=True))
@@ -209,6 +211,12 @@ class MainWindow(QMainWindow):
         self.status(f"Diverged at step {div.step}: training paused. Reset (Ctrl+R) to start over.",
                     error=True)
 
+    def _early_stopped(self, stop) -> None:
+        """Good news, said plainly in the status bar (no banner: nothing went wrong)."""
+        self.status(f"Early stopping ended the run at step {stop.step}: no lower test loss in "
+                    f"{stop.evaluations} evaluations (best {stop.best_test_loss:.3g} at step "
+                    f"{stop.best_step}). Raise the patience to go on.", seconds=15)
+
     def _config_changed(self, cfg, keys) -> None:
         for lab in self.labs.values():
             lab.set_config(cfg, keys)
@@ -282,8 +290,10 @@ class MainWindow(QMainWindow):
             self._rescale_timer.start()
 
     # ---- helpers ---------------------------------------------------------------------------
-    def status(self, text: str, error: bool = False) -> None:
-        self.statusBar().showMessage(("⚠ " if error else "") + text, 10000 if error else 5000)
+    def status(self, text: str, error: bool = False, seconds: float | None = None) -> None:
+        """A message in the status bar: errors with ⚠ for 10 s, notes for 5 s (or `seconds`)."""
+        shown = seconds if seconds is not None else 10 if error else 5
+        self.statusBar().showMessage(("⚠ " if error else "") + text, int(shown * 1000))
 
     def show_error(self, title: str, text: str) -> None:
         QMessageBox.warning(self, title, text)

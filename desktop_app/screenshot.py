@@ -51,7 +51,9 @@ class ScreenshotRun(QObject):
                 c.step(self.steps)
             return
         h = c.history
-        done = c.step_count >= self.steps or h.divergence is not None
+        # A run also ends by diverging or by early stopping, before the N steps.
+        done = c.step_count >= self.steps or h.divergence is not None \
+            or (not c.running and c.early_stop() is not None)
         wants_boundary = any(t.name in ("boundary", "input_gradient")
                              for t in self.w.current_lab().tasks())
         if done and (not wants_boundary or self._boundary_step >= c.step_count):

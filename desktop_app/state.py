@@ -16,7 +16,7 @@ from core.errors import GradLabError
 
 # Keys the trainer can change between steps without a rebuild (Trainer.set_hyper).
 LIVE_KEYS = frozenset({"optim.lr", "optim.clip_norm", "optim.weight_decay", "optim.l1",
-                       "optim.momentum"})
+                       "optim.momentum", "data.augment_noise", "train.early_stop"})
 
 
 def changed_keys(a: ExperimentConfig, b: ExperimentConfig) -> frozenset[str]:

@@ -8,9 +8,11 @@ from PySide6.QtWidgets import QWidget
 from core.config import DATASETS_1D, DATASETS_2D, ExperimentConfig
 from desktop_app.labs.base import Lab, plots_grid
 from desktop_app.labs.shared_controls import (
+    AUGMENT_NOISE,
     CLIP_NORM,
     DATA_NOISE,
     DEVICE,
+    EARLY_STOP,
     MLP_INIT,
     MLP_OPTIMIZER,
     SEED,
@@ -47,6 +49,8 @@ SECTIONS = [
         Control("data.name", "Dataset", "choice", choices=DATASET_CHOICES),
         DATA_NOISE,
         TRAIN_EXAMPLES,
+        AUGMENT_NOISE,
+        EARLY_STOP,
         SEED,
         DEVICE,
     ]),
@@ -113,6 +117,10 @@ class DeepLab(Lab):
             self.boundary.set_result(payload)
         elif name == "input_gradient":
             self.boundary.set_gradient(payload)
+
+    def set_config(self, cfg: ExperimentConfig, keys) -> None:
+        """The patience changes live: the loss plot's caption says whether it ended the run."""
+        self.loss.set_patience(cfg.train.early_stop)
 
     def start_run(self, info, history) -> None:
         self.offer_devices(info)

@@ -44,3 +44,6 @@ MLP_OPTIMIZER = [
 ]
 DATA_NOISE = Control("data.noise", "Noise σ", "float", 0.0, 1.0)
 TRAIN_EXAMPLES = Control("data.n_train", "Train examples", "log", 8, 20000)
+# The overfitting remedies that act on the data and on the run's length (leftmost = off).
+AUGMENT_NOISE = Control("data.augment_noise", "Augment noise σₐ", "float", 0.0, 1.0)
+EARLY_STOP = Control("train.early_stop", "Early stop patience", "log", 1, 100, zero_at_min=True)

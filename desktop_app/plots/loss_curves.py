@@ -1,16 +1,34 @@
-"""Plot 4: loss (log scale) and accuracy over training, train and test, with the gap shaded."""
+"""Plot 4: loss (log scale) and accuracy over training, train and test, with the gap shaded,
+and the step of the lowest test loss so far marked (what early stopping keys on)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 
+from core.training.early_stop import EarlyStopper
 from desktop_app.plots.base import Band
 from desktop_app.plots.clean import finite, finite_xy, fmt, positive
 from desktop_app.plots.loss_accuracy import LossAccuracyPanel, batch_color
 from desktop_app.plots.numfmt import diff
 from desktop_app.plots.rnn_key import KeyRow
-from desktop_app.theme import TEST_COLOR, TRAIN_COLOR, blend
+from desktop_app.theme import OKABE_ITO, TEST_COLOR, TRAIN_COLOR, blend
+
+BEST_COLOR = OKABE_ITO[2]      # bluish green: good news, apart from the test curve's vermillion
+
+
+def best_line(label: bool) -> pg.InfiniteLine:
+    """A dotted vertical marker at the step of the lowest test loss (labelled on the top plot)."""
+    line = pg.InfiniteLine(angle=90, movable=False,
+                           pen=pg.mkPen(BEST_COLOR, width=2, style=Qt.DotLine),
+                           label="best test loss, step {value:.0f}" if label else None,
+                           labelOpts={"position": 0.93, "color": BEST_COLOR,
+                                      "anchors": [(0, 0.5), (0, 0.5)]})
+    line.setZValue(15)
+    line.hide()
+    return line
 
 
 class LossCurvesPlot(LossAccuracyPanel):
@@ -27,6 +45,11 @@ class LossCurvesPlot(LossAccuracyPanel):
         self.top.addItem(self.gap)
         self.regression = False
         self.eval_every = 1
+        self.patience = 0            # train.early_stop: the caption says when it ended the run
+        self.early = EarlyStopper()  # best test loss so far, replayed from the history
+        self.best_lines = [(self.top, best_line(True)), (self.bottom, best_line(False))]
+        for plot, line in self.best_lines:
+            plot.addItem(line)
         # What the key lists: every curve before the first draw, then only what is drawn
         # (a diverged run's whole-set loss is not finite: no train/test loss, no gap).
         self.shown: tuple[bool, str, bool] | None = None   # (batch, "loss"|"acc"|"", gap)
@@ -37,6 +60,11 @@ class LossCurvesPlot(LossAccuracyPanel):
         gap = pg.mkColor(TEST_COLOR)
         gap.setAlpha(45)
         self.gap.setBrush(pg.mkBrush(gap))
+        font = QFont()
+        font.setPointSizeF(self.theme.tick_pt)    # the label grows with presentation mode
+        for _plot, line in self.best_lines:
+            if getattr(line, "label", None) is not None:   # only the labelled one has it
+                line.label.setFont(font)
         self._set_key()
 
     def _set_key(self) -> None:
@@ -61,11 +89,46 @@ class LossCurvesPlot(LossAccuracyPanel):
         super().new_run(info, history)
         self.regression = not info.dataset.is_classification
         self.eval_every = info.config.train.eval_every
+        self.patience = info.config.train.early_stop
         self.top.setLabel("left", "MSE loss" if self.regression else "loss (nats)")
         self.show_accuracy(not self.regression)
         self._restyle()
         self.mark_divergence(None)
         self._show_in_key(None)
+
+    def set_patience(self, patience: int) -> None:
+        """train.early_stop changed (live): the caption follows."""
+        if patience != self.patience:
+            self.patience = patience
+            self.dirty = True
+
+    @property
+    def best_step(self) -> int | None:
+        """Step of the lowest test loss so far, where the marker stands (None: no evaluation)."""
+        return self.early.best_step
+
+    def _mark_best(self, history) -> None:
+        self.early = EarlyStopper.from_history(history)
+        step = self.early.best_step
+        for _plot, line in self.best_lines:
+            line.setVisible(step is not None)
+            if step is not None and line.value() != step:
+                line.setValue(step)
+
+    def _best_detail(self, stop) -> str:
+        """The caption's tooltip: what the dotted line is and what early stopping does."""
+        es = self.early
+        if es.best_step is None:
+            return ""
+        text = (f"The dotted green line marks the lowest test loss so far: {fmt(es.best_loss)} "
+                f"at step {es.best_step}, {es.since} evaluation{'s' * (es.since != 1)} ago. "
+                "Early stopping (the patience, train.early_stop) ends the run when the test "
+                "loss has not beaten its best for that many evaluations in a row; the test set "
+                "plays the validation set.")
+        if stop is not None:
+            text += (f" The run ended at step {stop.step} with the weights of that step. To go "
+                     "on, raise the patience (or set it to off), or Reset for a fresh network.")
+        return text
 
     def _restyle(self) -> None:
         from desktop_app.theme import style_plot_item
@@ -85,6 +148,8 @@ class LossCurvesPlot(LossAccuracyPanel):
         self.train.setData(steps[both], tl[both])
         self.test.setData(steps[both], vl[both])
         self.gap.set_data(steps[both], np.log10(tl[both]), np.log10(vl[both]))
+        self._mark_best(history)
+        stop = self.early.stop(self.patience)
         ta = 100 * finite(history.column("eval_train_acc"))
         va = 100 * finite(history.column("test_acc"))
         self.train_acc.setData(*finite_xy(steps, ta))
@@ -103,7 +168,10 @@ class LossCurvesPlot(LossAccuracyPanel):
                     f"{fmt(vl[i])}, gap {diff(tl[i], vl[i])}")
             if not self.regression and np.isfinite(ta[i]):
                 text += f"; accuracy train {ta[i]:.1f}%, test {va[i]:.1f}%"
-            self.set_note(text + ".")
+            if stop is not None:      # first: a cut caption keeps it
+                text = (f"Early stopping ended the run at step {stop.step}: no lower test loss "
+                        f"in {stop.evaluations} evaluations (patience {stop.patience}). " + text)
+            self.set_note(text + ".", self._best_detail(stop))
         elif np.isfinite(ta).any():
             i = np.flatnonzero(np.isfinite(ta))[-1]
             self.set_note(f"Step {int(steps[i])}: the whole-set loss is not finite (the net "
@@ -119,4 +187,17 @@ class LossCurvesPlot(LossAccuracyPanel):
         if rerange:
             self.fit_x(float(steps[-1]))
             self.fit_y([loss[-20000:], tl, vl])
+        self._side_of_best_label()
+
+    def _side_of_best_label(self) -> None:
+        """The label goes left of its line in the right part of the plot, where it would run
+        past the edge (a run early-stopped a few evaluations after its best)."""
+        step, label = self.early.best_step, self.best_lines[0][1].label
+        if step is None:
+            return
+        lo, hi = self.top.viewRange()[0]
+        anchor = (1, 0.5) if step > lo + 0.55 * (hi - lo) else (0, 0.5)
+        if label.anchors[0] != anchor:
+            label.anchors = [anchor, anchor]
+            label.setAnchor(anchor)
 

@@ -26,6 +26,8 @@ class RunController(QObject):
     records_added = Signal(object)      # list of StepRecords just appended to `history`
     running_changed = Signal(bool)
     diverged = Signal(object)           # Divergence
+    early_stopped = Signal(object)      # EarlyStop: a normal end of the run, not an error
+    notice = Signal(str)                # a note for the user that is not an error
     task_done = Signal(str, object)     # task name, payload
     failed = Signal(str)                # message for the user
 
@@ -90,8 +92,26 @@ class RunController(QObject):
                          "(Ctrl+R) starts a fresh network with the current settings")
         return True
 
+    def early_stop(self):
+        """Why early stopping has ended the run (an EarlyStop), or None: the same rule as the
+        trainer's, over this History and the current patience (which changes live)."""
+        from core.training.early_stop import EarlyStopper
+
+        return EarlyStopper.from_history(self.history).stop(self.state.config.train.early_stop)
+
+    def _stopped_note(self) -> bool:
+        """Early stopping has ended the run: Play and Step do nothing, so say why and how to
+        go on (good news, not an error)."""
+        stop = self.early_stop()
+        if stop is None:
+            return False
+        self.notice.emit(f"Early stopping ended the run at step {stop.step}. To go on, raise "
+                         f"Early stop patience above {stop.evaluations} (or to off), or Reset "
+                         "(Ctrl+R) for a fresh network")
+        return True
+
     def play(self) -> None:
-        if self._diverged_note():
+        if self._diverged_note() or self._stopped_note():
             return
         self.thread.play()
 
@@ -102,7 +122,7 @@ class RunController(QObject):
         self.pause() if self.running else self.play()
 
     def step(self, n: int = 1) -> None:
-        if self._diverged_note():
+        if self._diverged_note() or self._stopped_note():
             return
         self.thread.pause()
         self.thread.step(n)
@@ -213,6 +233,9 @@ class RunController(QObject):
             self.ms_per_step = ms if math.isnan(self.ms_per_step) else 0.7 * self.ms_per_step + 0.3 * ms
             self._arrivals.append((time.monotonic(), records[-1].step))
         self.records_added.emit(records)
+        for r in records:
+            if r.early_stop is not None:
+                self.early_stopped.emit(r.early_stop)
 
     def _on_task(self, gen: int, name: str, payload) -> None:
         if gen == self.gen:

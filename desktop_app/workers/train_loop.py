@@ -49,8 +49,12 @@ class TrainLoop:
             self._maybe_flush()
 
     # ---- scheduling ----------------------------------------------------------------------
+    def _can_step(self) -> bool:
+        """A trainer that has neither diverged nor been ended by early stopping."""
+        return self.tr is not None and self.tr.diverged is None and self.tr.stopped is None
+
     def _busy(self) -> bool:
-        return self.tr is not None and self.tr.diverged is None and (self.running or self.to_step > 0)
+        return self._can_step() and (self.running or self.to_step > 0)
 
     def _wait_time(self) -> float:
         if not self._busy():
@@ -97,7 +101,7 @@ class TrainLoop:
             self._run_tasks(force=True)
 
     def _cmd_play(self) -> None:
-        if self.tr is not None and self.tr.diverged is None:
+        if self._can_step():
             self.next_at = time.monotonic()
             self._set_running(True)
 
@@ -105,7 +109,7 @@ class TrainLoop:
         self._set_running(False)
 
     def _cmd_step(self, n: int) -> None:
-        if self.tr is not None and self.tr.diverged is None:
+        if self._can_step():
             self.to_step += n
 
     def _cmd_speed(self, sps: float) -> None:
@@ -120,6 +124,9 @@ class TrainLoop:
     def _cmd_hyper(self, values: dict) -> None:
         if self.tr is not None:
             self.tr.set_hyper(**values)
+            if self.tr.stopped is not None:      # a patience already exceeded ends it now
+                self.to_step = 0
+                self._set_running(False)
 
     def _cmd_rebuild(self, cfg) -> None:
         from core.training.trainer import Trainer
@@ -240,6 +247,9 @@ class TrainLoop:
             self.to_step = 0
             self._flush()
             self.emit("diverged", self.gen, rec.divergence)
+            self._set_running(False)
+        elif rec.early_stop is not None:   # a normal end: the record itself tells the GUI
+            self.to_step = 0
             self._set_running(False)
 
     def _maybe_flush(self) -> None:

@@ -1,0 +1,103 @@
+"""Deep network lab: the augmentation and early-stopping controls, the best-test-loss marker,
+and what the window says when early stopping ends a run (and when Play is pressed after)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tests.desktop_app.conftest import small_config
+
+
+def overfitting(patience: int):
+    """The core tests' fixture: a net that memorises 30 noisy spiral points."""
+    return small_config(**{"data.name": "spirals", "data.n_train": 30, "data.n_test": 200,
+                           "data.noise": 0.3, "model.depth": 3, "model.width": 64,
+                           "model.activation": "relu", "init.scheme": "he_normal",
+                           "optim.name": "adam", "optim.lr": 0.01, "optim.batch_size": 16,
+                           "train.eval_every": 5, "train.early_stop": patience})
+
+
+def hand_best_and_stop(steps, test_loss, patience):
+    """(step of the lowest test loss, step where patience ran out or None), by a plain loop."""
+    best, best_step, since, stop = math.inf, None, 0, None
+    for s, v in zip(steps, test_loss, strict=True):
+        if not math.isfinite(v):
+            continue
+        if v < best:
+            best, best_step, since = v, int(s), 0
+        else:
+            since += 1
+        if stop is None and patience and since >= patience:
+            stop = int(s)
+    return best_step, stop
+
+
+def test_controls_set_the_keys_with_leftmost_off(make_window, qtbot):
+    win = make_window(start=False)
+    panel = win.labs["deep"].controls_panel
+    noise = panel.widgets["data.augment_noise"]
+    assert noise.minimum() == 0.0 and noise.value() == 0.0            # leftmost = off
+    noise.setValue(0.3)
+    assert win.state.config.data.augment_noise == 0.3
+    patience = panel.widgets["train.early_stop"]
+    assert patience.edit.text() == "0 (off)" and patience.slider.value() == 0
+    patience.slider.setValue(patience.position_of(8))
+    assert win.state.config.train.early_stop == 8
+    patience.slider.setValue(0)
+    assert win.state.config.train.early_stop == 0
+    win.state.set_value("train.early_stop", 5)                        # a preset's value: exact
+    assert patience.value() == 5 and patience.edit.text() == "5"
+
+
+def test_best_marker_sits_at_the_lowest_test_loss(make_window, qtbot):
+    win = make_window(overfitting(0))
+    c, lab = win.controller, win.labs["deep"]
+    c.step(60)
+    qtbot.waitUntil(lambda: c.step_count == 60, timeout=20000)
+    lab.loss.dirty = True
+    lab.refresh(c.history, force_range=True)
+    steps, vl = c.history.column("step"), c.history.column("test_loss")
+    want = int(steps[np.nanargmin(vl)])
+    assert want == hand_best_and_stop(steps, vl, 0)[0]
+    for _plot, line in lab.loss.best_lines:
+        assert line.isVisible() and line.value() == want
+    top = lab.loss.best_lines[0][1]
+    assert top.label.toPlainText() == f"best test loss, step {want}"
+    assert "Early stopping" not in lab.loss.note.full_text
+
+
+def test_early_stop_pauses_says_so_and_play_explains(make_window, qtbot):
+    win = make_window(overfitting(2))
+    c, lab = win.controller, win.labs["deep"]
+    with qtbot.waitSignal(c.early_stopped, timeout=30000) as sig:
+        win.act_play.trigger()
+    qtbot.waitUntil(lambda: not c.running, timeout=5000)
+    stop = sig.args[0]
+    steps, vl = c.history.column("step"), c.history.column("test_loss")
+    best, when = hand_best_and_stop(steps, vl, 2)
+    assert stop.step == when == c.step_count and stop.best_step == best
+    assert "Early stopping ended the run at step" in win.statusBar().currentMessage()
+    assert not win.statusBar().currentMessage().startswith("⚠")
+    assert not lab.banner.isVisible()                        # good news: no red banner
+    lab.loss.dirty = True
+    lab.refresh(c.history, force_range=True)
+    assert lab.loss.note.full_text.startswith(
+        f"Early stopping ended the run at step {when}: no lower test loss in 2 evaluations")
+    assert lab.loss.best_lines[0][1].value() == best
+    # Play now does nothing, and says why and how to go on.
+    win.act_play.trigger()
+    qtbot.wait(200)
+    assert not c.running and c.step_count == when
+    msg = win.statusBar().currentMessage()
+    assert "raise Early stop patience" in msg and "Reset" in msg and not msg.startswith("⚠")
+    # Raising the patience lets it go on, from the same network.
+    gen = c.gen
+    win.state.set_value("train.early_stop", 100)
+    c.step(5)
+    qtbot.waitUntil(lambda: c.step_count == when + 5, timeout=10000)
+    assert c.gen == gen
+    lab.loss.dirty = True
+    lab.refresh(c.history, force_range=True)
+    assert "Early stopping" not in lab.loss.note.full_text
