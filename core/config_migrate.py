@@ -2,7 +2,8 @@
 
 Version 1 was the first draft of the format: `init.sigma_w` and `optim.clip` were renamed to
 `init.scale` and `optim.clip_norm`, and `train.probe_every` did not exist (probes every step).
-Old session and config files keep loading through these steps.
+Old session and config files keep loading through these steps; a version-1 file that holds a
+setting under both names is refused (neither value is chosen silently).
 """
 
 from __future__ import annotations
@@ -11,14 +12,20 @@ import copy
 
 from core.errors import ConfigError
 
+RENAMED_IN_V2 = (("init", "sigma_w", "scale"), ("optim", "clip", "clip_norm"))
+
 
 def _v1_to_v2(d: dict) -> dict:
-    init = d.get("init", {})
-    if isinstance(init, dict) and "sigma_w" in init:
-        init["scale"] = init.pop("sigma_w")
-    optim = d.get("optim", {})
-    if isinstance(optim, dict) and "clip" in optim:
-        optim["clip_norm"] = optim.pop("clip")
+    for section, old, new in RENAMED_IN_V2:
+        part = d.get(section, {})
+        if not isinstance(part, dict) or old not in part:
+            continue
+        if new in part:
+            # Neither may win silently: the file says two things about one setting.
+            raise ConfigError(f"{section}.{old} and {section}.{new}: a version-1 config has both "
+                              f"(values {part[old]!r} and {part[new]!r}); {old} is the old name "
+                              f"of {new}, so keep only one of them")
+        part[new] = part.pop(old)
     return d
 
 

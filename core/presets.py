@@ -74,10 +74,13 @@ def config_from_partial(d: Any) -> ExperimentConfig:
     """A config from a dict that may list only the keys that differ from the defaults."""
     if not isinstance(d, dict):
         raise ConfigError(f"config must be a JSON object, got {type(d).__name__}")
+    from core.config_migrate import migrate
+
     base = ExperimentConfig().to_dict()
-    version = d.get("schema_version", base["schema_version"])
-    merged = merge(base, d)
-    merged["schema_version"] = version
+    # The partial dict is migrated first: merged into today's defaults, an old file would
+    # seem to hold both a renamed key and its new name (init.sigma_w and init.scale).
+    merged = merge(base, migrate(d))
+    merged["schema_version"] = base["schema_version"]
     return ExperimentConfig.from_dict(merged)
 
 
