@@ -55,6 +55,7 @@ screenshots: setup
 	$(SHOT)/deep_lab_presentation.png --preset dying_relu --steps 300 --presentation \
 		--size 1920x1080
 	$(SHOT)/deep_lab_shattered.png --preset shattered_gradients_plain --steps 300
+	$(SHOT)/deep_lab_early_stopping.png --preset early_stopping --steps 1500
 	$(SHOT)/recurrent_vanishing.png --preset rnn_vanishing --steps 300
 	$(SHOT)/recurrent_exploding_banner.png --preset rnn_exploding --steps 50
 	$(SHOT)/recurrent_lstm_compare_dark.png --preset lstm_long_delay --steps 400 --compare \

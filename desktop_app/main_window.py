@@ -213,9 +213,10 @@ class MainWindow(QMainWindow):
 
     def _early_stopped(self, stop) -> None:
         """Good news, said plainly in the status bar (no banner: nothing went wrong)."""
-        self.status(f"Early stopping ended the run at step {stop.step}: no lower test loss in "
-                    f"{stop.evaluations} evaluations (best {stop.best_test_loss:.3g} at step "
-                    f"{stop.best_step}). Raise the patience to go on.", seconds=15)
+        # Short enough for the status bar in presentation mode; the loss caption says more.
+        self.status(f"Early stopping ended the run at step {stop.step} (best test loss "
+                    f"{stop.best_test_loss:.3g} at step {stop.best_step}). Raise the patience "
+                    "to go on.", seconds=15)
 
     def _config_changed(self, cfg, keys) -> None:
         for lab in self.labs.values():

@@ -105,9 +105,8 @@ class RunController(QObject):
         stop = self.early_stop()
         if stop is None:
             return False
-        self.notice.emit(f"Early stopping ended the run at step {stop.step}. To go on, raise "
-                         f"Early stop patience above {stop.evaluations} (or to off), or Reset "
-                         "(Ctrl+R) for a fresh network")
+        self.notice.emit(f"Early stopping ended the run at step {stop.step}: raise Early stop "
+                         f"patience above {stop.evaluations}, or Reset (Ctrl+R)")
         return True
 
     def play(self) -> None:
