@@ -38,6 +38,17 @@ def verdict(r1: float) -> str:
     return "partly shattered"
 
 
+def y_range(g: np.ndarray) -> tuple[float, float]:
+    """The gradient and zero, padded. The least height is a tenth of the largest |value|, not
+    span's absolute 10⁻¹²: a vanishing sigmoid net's gradient (~10⁻¹⁷) was a flat line at 0 on
+    a ±5 × 10⁻¹³ axis. All zero (or below 10⁻²⁰⁰, near pyqtgraph's subnormal crash): ±1."""
+    ok = g[np.isfinite(g)]
+    top = float(np.max(np.abs(ok))) if ok.size else 0.0
+    if top < 1e-200:
+        return -1.0, 1.0
+    return span(np.concatenate([ok, [0.0]]), pad=0.08, min_span=0.1 * top)
+
+
 class ValueAxis(pg.AxisItem):
     """Tick labels as 3 × 10¹¹ where pyqtgraph would print 3e+11 (a residual ReLU net's input
     gradient reaches 10¹¹ at initialization) or 0.0001."""
@@ -92,9 +103,7 @@ class InputGradientView:
         self.curve.setData(s.t, g)
         if rerange:
             set_range(self.plot, x=(float(s.t[0]), float(s.t[-1])))
-            yr = span(np.concatenate([g, [0.0]]), pad=0.08)
-            if yr:
-                set_range(self.plot, y=yr)
+            set_range(self.plot, y=y_range(g))
         if not np.all(np.isfinite(s.grad)):
             return (f"Input gradient at step {step} is not finite (Inf/NaN).", DETAIL)
         return (f"r₁ = {num(s.r1, 2)} at step {step}: {verdict(s.r1)}.", DETAIL)

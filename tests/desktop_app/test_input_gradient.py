@@ -64,3 +64,24 @@ def test_a_preset_chooses_the_view_its_lesson_needs(make_window, qtbot):
     qtbot.waitUntil(lambda: panel.gradient.result is not None, timeout=30000)
     assert win.load_preset("vanishing_sigmoid")          # no view: the decision boundary
     assert panel.mode == "boundary" and panel.boundary_view.isVisible()
+
+
+def test_a_vanishing_gradient_fills_the_plot_height(make_window, qtbot):
+    """A vanishing sigmoid net's input gradient (~10⁻¹⁷) was drawn flat at 0 on a ±5 × 10⁻¹³
+    axis (span's absolute least height): the axis now follows the values' own size."""
+    from core.analysis.shattered import Shattering
+    from desktop_app.plots.input_gradient import y_range
+
+    win = make_window()
+    lab, panel = _gradient_view(win, qtbot)
+    t = np.linspace(-2.0, 2.0, 64)
+    grad = -1e-17 * (1.0 + 0.5 * np.sin(t))
+    panel.gradient.result = (7, Shattering(t=t, grad=grad, acf=np.array([1.0, 0.98]),
+                                           origin=np.zeros(2), direction=np.array([1.0, 0.0]),
+                                           output="the logit margin z₁ − z₀"))
+    panel.gradient.draw(rerange=True)
+    lo, hi = panel.gradient.plot.viewRange()[1]
+    assert lo < grad.min() and hi >= 0.0
+    assert hi - lo < 1e-16                       # the curve spans most of the height
+    assert y_range(np.zeros(5)) == (-1.0, 1.0)
+    assert y_range(np.array([np.nan, np.inf])) == (-1.0, 1.0)
