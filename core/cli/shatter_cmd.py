@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 
 from core.cli.common import Progress, add_experiment_args
@@ -39,6 +40,24 @@ def _depths(text: str) -> list[int]:
     return depths
 
 
+def _verdict(r1: float) -> str:
+    """r₁ in a word or two ("not finite" for an overflowed gradient, whose r₁ is NaN)."""
+    if not math.isfinite(r1):
+        return "not finite: the gradient overflowed"
+    return "smooth" if r1 > 0.9 else "shattered" if r1 < 0.5 else "partly shattered"
+
+
+def _json_ready(v):
+    """NaN and ±Inf as None (null): JSON has neither, as in `probe --json`."""
+    if isinstance(v, list):
+        return [_json_ready(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _json_ready(x) for k, x in v.items()}
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
 def run(args) -> int:
     import numpy as np
 
@@ -68,12 +87,14 @@ def run(args) -> int:
                 r1.append(shattering(Trainer(cfg), args.points, lag).r1)
             rows.append({"depth": depth, "r1": float(np.mean(r1)), "r1_each": r1})
         if args.json:
-            print(json.dumps({"source": label, "points": args.points, "depths": rows}))
+            print(json.dumps(_json_ready({"source": label, "points": args.points,
+                                          "depths": rows}), allow_nan=False))
         else:
             print(f"{label}, at initialization, {args.points} inputs along the line; r₁ = "
                   "correlation of ∂y/∂x at neighbouring inputs (1 smooth, 0 white noise)")
             for r in rows:
-                print(f"  depth {r['depth']:>3}: r₁ = {r['r1']:.3f}")
+                why = "" if math.isfinite(r["r1"]) else f" ({_verdict(r['r1'])})"
+                print(f"  depth {r['depth']:>3}: r₁ = {r['r1']:.3f}{why}")
         return 0
     if steps:
         bar = Progress(steps, "training")
@@ -85,12 +106,12 @@ def run(args) -> int:
     if tr.device_note:
         print(tr.device_note, file=sys.stderr)
     if args.json:
-        print(json.dumps({"source": label, "step": tr.step_count, "output": s.output,
-                          "origin": s.origin.tolist(), "direction": s.direction.tolist(),
-                          "t": s.t.tolist(), "grad": s.grad.tolist(), "acf": s.acf.tolist(),
-                          "r1": s.r1}))
+        print(json.dumps(_json_ready({
+            "source": label, "step": tr.step_count, "output": s.output,
+            "origin": s.origin.tolist(), "direction": s.direction.tolist(), "t": s.t.tolist(),
+            "grad": s.grad.tolist(), "acf": s.acf.tolist(), "r1": s.r1}), allow_nan=False))
         return 0
-    verdict = "smooth" if s.r1 > 0.9 else "shattered" if s.r1 < 0.5 else "partly shattered"
+    verdict = _verdict(s.r1)
     print(f"{label}, step {tr.step_count}: ∂({s.output})/∂x₁ along x₁ from {s.t[0]:.3g} to "
           f"{s.t[-1]:.3g} ({args.points} inputs)")
     print(f"r₁ = {s.r1:.3f} ({verdict}); ACF at lags 2, 4, 8: "

@@ -131,3 +131,22 @@ def test_shatter_bad_input_is_one_line_and_status_2(argv, words, capsys):
     assert main(["shatter", *argv]) == 2
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1
+
+
+def test_shatter_command_on_an_overflowing_net_writes_valid_json_and_says_not_finite(capsys):
+    """An exploding net's gradient overflows: r₁ is NaN. --json wrote NaN (not JSON; `probe
+    --json` writes null) and the summary called a NaN r₁ 'partly shattered'."""
+    argv = ["shatter", "--preset", "fixed_he_init", "--set", "model.depth=60",
+            "--set", "init.scale=20", "--points", "32"]
+
+    def strict(text):
+        return json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
+
+    assert main([*argv, "--json"]) == 0
+    d = strict(capsys.readouterr().out)
+    assert d["r1"] is None and None in d["grad"]
+    assert main([*argv, "--depths", "60", "--json"]) == 0
+    assert strict(capsys.readouterr().out)["depths"][0]["r1"] is None
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "r₁ = nan (not finite" in out and "partly" not in out
