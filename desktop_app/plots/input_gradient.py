@@ -67,6 +67,10 @@ class InputGradientView:
     def __init__(self, glw: pg.GraphicsLayoutWidget):
         self.glw = glw
         self.plot = new_plot(glw, axisItems={"left": ValueAxis("left")})
+        # Titled from the start: style_plot_item styles only titled axes, and a title first
+        # set later (fit_label) kept pyqtgraph's small grey default, tiny in presentation mode.
+        self.plot.setLabel("bottom", "input x₁")
+        self.plot.setLabel("left", "∂y/∂x₁")
         self.zero = pg.InfiniteLine(pos=0.0, angle=0, movable=False)
         self.plot.addItem(self.zero)
         self.curve = self.plot.plot([], [])

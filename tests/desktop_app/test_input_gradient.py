@@ -85,3 +85,15 @@ def test_a_vanishing_gradient_fills_the_plot_height(make_window, qtbot):
     assert hi - lo < 1e-16                       # the curve spans most of the height
     assert y_range(np.zeros(5)) == (-1.0, 1.0)
     assert y_range(np.array([np.nan, np.inf])) == (-1.0, 1.0)
+
+
+def test_axis_titles_have_the_themes_size_and_colour(make_window, qtbot):
+    """The titles were set after the theme had styled the (then untitled) axes and kept
+    pyqtgraph's default: small and grey, tiny in presentation mode."""
+    win = make_window()
+    _lab, panel = _gradient_view(win, qtbot)
+    t = panel.theme
+    for side in ("left", "bottom"):
+        style = panel.gradient.plot.getAxis(side).labelStyle
+        assert style.get("font-size") == f"{t.tick_pt + 1:g}pt", side
+        assert style.get("color") == t.fg, side
