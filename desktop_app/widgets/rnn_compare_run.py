@@ -59,13 +59,17 @@ def comparison_configs(cfg, kinds=KINDS) -> list[tuple[str, object]]:
     """The current config with model.kind set to each kind (same task, seed, init, optimizer).
 
     A vanilla RNN needs tanh, relu or linear: another activation falls back to tanh (gated
-    units ignore model.activation). Per-step probes are off: only the loss is compared."""
+    units ignore model.activation). Per-step probes and early stopping are off: only the loss
+    is compared, over the same steps for every kind."""
     out = []
     for kind in kinds:
         c = cfg
         if kind == "rnn" and c.model.activation not in ("tanh", "relu", "linear"):
             c = c.with_value("model.activation", "tanh")
-        c = c.with_value("model.kind", kind).with_value("train.probe_every", NO_PROBES)
+        # Early stopping off: every kind trains the same number of steps (its trainer would
+        # refuse the next step once the patience ran out).
+        c = c.with_values({"model.kind": kind, "train.probe_every": NO_PROBES,
+                           "train.early_stop": 0})
         out.append((kind, c))
     return out
 
