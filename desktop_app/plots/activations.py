@@ -141,6 +141,7 @@ class ActivationsPlot(PlotPanel):
         super().new_run(info, history)
         self.slope.set_activation(info.config.model.activation
                                   if info.config.model.kind == "mlp" else "tanh")
+        self._key()                     # the key gives the largest slope
 
     def _which_changed(self) -> None:
         field = self.which.currentData()

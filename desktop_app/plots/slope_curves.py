@@ -37,8 +37,9 @@ class SlopeCurves:
         self.plot = plot
         self.start = plot.plot([], [])
         self.now = plot.plot([], [])
-        self.ref = pg.InfiniteLine(pos=1.0, angle=0, movable=False, label="largest φ′",
-                                   labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 1)]})
+        # Its value is in the key, not on the line: a label above the line ran past the top
+        # of the plot (cut in half at 1920 × 1080 in presentation mode).
+        self.ref = pg.InfiniteLine(pos=1.0, angle=0, movable=False)
         plot.addItem(self.ref)
         self.activation = "tanh"
         self.set_visible(False)
@@ -52,17 +53,14 @@ class SlopeCurves:
         self.now.setSymbolPen(None)
         self.start.setPen(pg.mkPen(theme.muted, width=max(1, w - 1), style=pg.QtCore.Qt.DotLine))
         self.ref.setPen(pg.mkPen(theme.muted, width=1, style=pg.QtCore.Qt.DashLine))
-        self.ref.label.setColor(theme.muted)
 
     def key(self, theme) -> list:
         return [(theme.muted, "dot", "at the start"), (OKABE_ITO[0], "line_point", "now"),
-                (theme.muted, "dash", "largest φ′")]
+                (theme.muted, "dash", f"largest φ′ = {slope_text(largest_slope(self.activation))}")]
 
     def set_activation(self, activation: str) -> None:
         self.activation = activation
-        top = largest_slope(activation)
-        self.ref.setValue(top)
-        self.ref.label.setFormat(f"largest φ′ = {slope_text(top)}")
+        self.ref.setValue(largest_slope(activation))
 
     def set_visible(self, on: bool) -> None:
         for item in (self.start, self.now, self.ref):
