@@ -18,6 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 MIN_CHARS = 8    # how far it may shrink, in average characters, before the panel must widen
+# An item's shorter title (setItemData(i, text, SHORT_ROLE)), shown where the full one does not
+# fit: "Input gradient ∂y/∂x₁ (sh…" lost the word that says what the view is about.
+SHORT_ROLE = Qt.UserRole + 1
 
 
 class TitleCombo(QComboBox):
@@ -51,6 +54,13 @@ class TitleCombo(QComboBox):
         p.drawComplexControl(QStyle.CC_ComboBox, opt)
         field = self.style().subControlRect(QStyle.CC_ComboBox, opt,
                                             QStyle.SC_ComboBoxEditField, self)
-        opt.currentText = self.fontMetrics().elidedText(opt.currentText, Qt.ElideRight,
-                                                        field.width() - 2)
+        opt.currentText = self.shown_text(field.width() - 2)
         p.drawControl(QStyle.CE_ComboBoxLabel, opt)
+
+    def shown_text(self, width: int) -> str:
+        """The current title in `width` pixels: in full, else its short title if it has one,
+        else elided with "…"."""
+        fm, full = self.fontMetrics(), self.currentText()
+        if fm.horizontalAdvance(full) <= width:
+            return full
+        return fm.elidedText(self.currentData(SHORT_ROLE) or full, Qt.ElideRight, width)

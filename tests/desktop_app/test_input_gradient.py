@@ -97,3 +97,15 @@ def test_axis_titles_have_the_themes_size_and_colour(make_window, qtbot):
         style = panel.gradient.plot.getAxis(side).labelStyle
         assert style.get("font-size") == f"{t.tick_pt + 1:g}pt", side
         assert style.get("color") == t.fg, side
+
+
+def test_a_narrow_title_drops_the_parenthesis_not_the_word(make_window, qtbot):
+    """At 1920 × 1080 in presentation mode the title read "Input gradient ∂y/∂x₁ (sh…"."""
+    win = make_window()
+    _lab, panel = _gradient_view(win, qtbot)
+    box = panel.mode_box
+    full, fm = box.currentText(), box.fontMetrics()
+    assert box.shown_text(fm.horizontalAdvance(full) + 1) == full
+    short = "Input gradient ∂y/∂x₁"
+    assert box.shown_text(fm.horizontalAdvance(full) - 10) == short
+    assert box.shown_text(fm.horizontalAdvance(short) // 2).endswith("…")
