@@ -146,11 +146,13 @@ class ActivationsPlot(PlotPanel):
     def _which_changed(self) -> None:
         field = self.which.currentData()
         slope = field == "fprime_mean"
-        name = {"act_pct": "φ(z)", "pre_pct": "z", "fprime_mean": "mean |φ′(z)|"}[field]
+        # Longest first (fit_label): "mean |φ′(z)|" ran into the plot below in a short panel.
+        names = {"act_pct": ("φ(z)",), "pre_pct": ("z",),
+                 "fprime_mean": ("mean |φ′(z)|", "|φ′(z)|", "|φ′|")}[field]
         if slope and self.symlog is not None:   # the slope has its own linear axis
             self.symlog = None
             self.top.getAxis("left").set_scale(None)
-        self.top.setLabel("left", name)    # the note says when the axis is a signed log
+        self.fit_label(self.top, "left", *names)    # the note says when the axis is a signed log
         for item in (*self.fills, self.median):
             item.setVisible(not slope)
         self.slope.set_visible(slope)

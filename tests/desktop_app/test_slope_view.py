@@ -43,3 +43,24 @@ def test_slope_view_draws_the_recorded_slopes(make_window, qtbot):
     panel.which.setCurrentIndex(panel.which.findData("act_pct"))
     lab.refresh(c.history, force_range=True)
     assert panel.median.isVisible() and not panel.slope.now.isVisible()
+
+
+def test_slope_axis_title_fits_a_short_plot(make_window, qtbot):
+    """At 1024 × 768 "mean |φ′(z)|" was longer than the top plot and ran into the title of
+    the plot below ("% of unitsmean |φ′(z"); a shorter title is chosen where it does not fit."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    win = make_window(small_config(**{"model.activation": "sigmoid"}))
+    panel = win.current_lab().activations
+    panel.which.setCurrentIndex(panel.which.findData("fprime_mean"))
+    win.resize(1024, 640)
+    qtbot.wait(100)
+    panel._fit_labels()
+    font = QFont()
+    font.setPointSizeF(panel.theme.tick_pt + 1)
+    text = panel.top.getAxis("left").labelText
+    room = panel.top.getViewBox().sceneBoundingRect().height()
+    assert text in ("mean |φ′(z)|", "|φ′(z)|", "|φ′|")
+    assert text == "|φ′|" or QFontMetrics(font).horizontalAdvance(text) + 8 <= room
+    panel.which.setCurrentIndex(panel.which.findData("act_pct"))
+    assert panel.top.getAxis("left").labelText == "φ(z)"
