@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 
 from core.training.early_stop import EarlyStopper
 from desktop_app.plots.base import Band
@@ -17,13 +17,15 @@ from desktop_app.plots.rnn_key import KeyRow
 from desktop_app.theme import OKABE_ITO, TEST_COLOR, TRAIN_COLOR, blend
 
 BEST_COLOR = OKABE_ITO[2]      # bluish green: good news, apart from the test curve's vermillion
+# The marker's label, longest first: the longest that fits beside the line is shown.
+BEST_LABELS = ("best test loss, step {value:.0f}", "best, step {value:.0f}", "best")
 
 
 def best_line(label: bool) -> pg.InfiniteLine:
     """A dotted vertical marker at the step of the lowest test loss (labelled on the top plot)."""
     line = pg.InfiniteLine(angle=90, movable=False,
                            pen=pg.mkPen(BEST_COLOR, width=2, style=Qt.DotLine),
-                           label="best test loss, step {value:.0f}" if label else None,
+                           label=BEST_LABELS[0] if label else None,
                            labelOpts={"position": 0.93, "color": BEST_COLOR,
                                       "anchors": [(0, 0.5), (0, 0.5)]})
     line.setZValue(15)
@@ -110,15 +112,17 @@ class LossCurvesPlot(LossAccuracyPanel):
     def _mark_best(self, history) -> None:
         self.early = EarlyStopper.from_history(history)
         step = self.early.best_step
+        # Not on a diverged run: its label lay over the divergence marker's, and the lowest
+        # loss before an overflow says nothing.
         for _plot, line in self.best_lines:
-            line.setVisible(step is not None)
+            line.setVisible(step is not None and self.div_step is None)
             if step is not None and line.value() != step:
                 line.setValue(step)
 
     def _best_detail(self, stop) -> str:
         """The caption's tooltip: what the dotted line is and what early stopping does."""
         es = self.early
-        if es.best_step is None:
+        if es.best_step is None or self.div_step is not None:     # no line drawn
             return ""
         text = (f"The dotted green line marks the lowest test loss so far: {fmt(es.best_loss)} "
                 f"at step {es.best_step}, {es.since} evaluation{'s' * (es.since != 1)} ago. "
@@ -191,13 +195,23 @@ class LossCurvesPlot(LossAccuracyPanel):
 
     def _side_of_best_label(self) -> None:
         """The label goes left of its line in the right part of the plot, where it would run
-        past the edge (a run early-stopped a few evaluations after its best)."""
+        past the edge (a run early-stopped a few evaluations after its best), and says as much
+        as fits on that side: in a narrow panel "best test loss, step 140" ran past the
+        plot's left edge ("test loss, step 140")."""
         step, label = self.early.best_step, self.best_lines[0][1].label
         if step is None:
             return
         lo, hi = self.top.viewRange()[0]
-        anchor = (1, 0.5) if step > lo + 0.55 * (hi - lo) else (0, 0.5)
+        left = step > lo + 0.55 * (hi - lo)
+        anchor = (1, 0.5) if left else (0, 0.5)
         if label.anchors[0] != anchor:
             label.anchors = [anchor, anchor]
             label.setAnchor(anchor)
+        share = (step - lo) / (hi - lo) if hi > lo else 0.0
+        room = (share if left else 1.0 - share) * self.top.getViewBox().width()
+        fm = QFontMetrics(label.textItem.font())
+        text = next((t for t in BEST_LABELS
+                     if fm.horizontalAdvance(t.format(value=step)) + 8 <= room), BEST_LABELS[-1])
+        if label.format != text:
+            label.setFormat(text)
 

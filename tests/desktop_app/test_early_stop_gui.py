@@ -101,3 +101,28 @@ def test_early_stop_pauses_says_so_and_play_explains(make_window, qtbot):
     lab.loss.dirty = True
     lab.refresh(c.history, force_range=True)
     assert "Early stopping" not in lab.loss.note.full_text
+
+
+def test_best_label_fits_beside_its_line_and_leaves_a_diverged_run(make_window, qtbot):
+    """In a narrow panel "best test loss, step 140" ran past the plot's left edge; on a
+    diverged run the label lay over the divergence marker's."""
+    win = make_window(overfitting(0))
+    c, lab = win.controller, win.labs["deep"]
+    c.step(60)
+    qtbot.waitUntil(lambda: c.step_count == 60, timeout=20000)
+    loss = lab.loss
+    for width in (1800, 900):
+        win.resize(width, 800)
+        qtbot.wait(50)
+        loss.dirty = True
+        lab.refresh(c.history, force_range=True)
+        label = loss.best_lines[0][1].label
+        box = loss.top.getViewBox().sceneBoundingRect()
+        text = label.mapRectToScene(label.boundingRect())
+        assert box.left() - 1 <= text.left() and text.right() <= box.right() + 1, \
+            (width, label.toPlainText())
+        assert label.toPlainText().startswith("best")
+    loss.mark_divergence(55)
+    lab.refresh(c.history, force_range=True)
+    assert not any(line.isVisible() for _plot, line in loss.best_lines)
+    assert "green line" not in loss.note.detail
