@@ -119,8 +119,10 @@ class DeepLab(Lab):
             self.boundary.set_gradient(payload)
 
     def set_config(self, cfg: ExperimentConfig, keys) -> None:
-        """The patience changes live: the loss plot's caption says whether it ended the run."""
+        """The patience and the augmentation noise change live: the loss plot's caption says
+        whether early stopping ended the run, its key whether the batch loss is on noisy copies."""
         self.loss.set_patience(cfg.train.early_stop)
+        self.loss.set_augment(cfg.data.augment_noise)
 
     def start_run(self, info, history) -> None:
         self.offer_devices(info)

@@ -48,6 +48,7 @@ class LossCurvesPlot(LossAccuracyPanel):
         self.regression = False
         self.eval_every = 1
         self.patience = 0            # train.early_stop: the caption says when it ended the run
+        self.augment = False         # data.augment_noise > 0: the batch loss is on noisy copies
         self.early = EarlyStopper()  # best test loss so far, replayed from the history
         self.best_lines = [(self.top, best_line(True)), (self.bottom, best_line(False))]
         for plot, line in self.best_lines:
@@ -72,7 +73,8 @@ class LossCurvesPlot(LossAccuracyPanel):
     def _set_key(self) -> None:
         batch, whole, gap = self.shown if self.shown is not None else (True, "loss", True)
         color, alpha = batch_color(self.theme)
-        entries = [(blend(color, self.theme.bg, alpha / 255), "solid", "batch")] if batch else []
+        name = "batch (noisy)" if self.augment else "batch"
+        entries = [(blend(color, self.theme.bg, alpha / 255), "solid", name)] if batch else []
         if whole:
             # Only accuracies drawn: the key says so ("train" alone read as the loss).
             suffix = " acc." if whole == "acc" else ""
@@ -92,6 +94,7 @@ class LossCurvesPlot(LossAccuracyPanel):
         self.regression = not info.dataset.is_classification
         self.eval_every = info.config.train.eval_every
         self.patience = info.config.train.early_stop
+        self.set_augment(info.config.data.augment_noise)
         self.top.setLabel("left", "MSE loss" if self.regression else "loss (nats)")
         self.show_accuracy(not self.regression)
         self._restyle()
@@ -103,6 +106,13 @@ class LossCurvesPlot(LossAccuracyPanel):
         if patience != self.patience:
             self.patience = patience
             self.dirty = True
+
+    def set_augment(self, noise: float) -> None:
+        """data.augment_noise changed (live): the key names the batch loss the loss on the
+        noisy copies (the train and test curves are on the clean data)."""
+        if (noise > 0) != self.augment:
+            self.augment = noise > 0
+            self._set_key()
 
     @property
     def best_step(self) -> int | None:

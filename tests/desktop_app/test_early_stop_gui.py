@@ -126,3 +126,15 @@ def test_best_label_fits_beside_its_line_and_leaves_a_diverged_run(make_window, 
     lab.refresh(c.history, force_range=True)
     assert not any(line.isVisible() for _plot, line in loss.best_lines)
     assert "green line" not in loss.note.detail
+
+
+def test_loss_key_says_the_batch_loss_is_on_noisy_copies(make_window, qtbot):
+    """With augmentation the faint batch curve is the loss on the noisy copies (train and
+    test are on the clean data): the key said just "batch"."""
+    win = make_window(start=False)
+    loss = win.labs["deep"].loss
+    assert "batch (noisy)" not in loss.key_row.text()
+    win.labs["deep"].controls_panel.widgets["data.augment_noise"].setValue(0.3)
+    assert "batch (noisy)" in loss.key_row.text()
+    win.state.set_value("data.augment_noise", 0.0)
+    assert "batch (noisy)" not in loss.key_row.text() and "batch" in loss.key_row.text()
