@@ -49,6 +49,11 @@ def y_range(g: np.ndarray) -> tuple[float, float]:
     return span(np.concatenate([ok, [0.0]]), pad=0.08, min_span=0.1 * top)
 
 
+def r1_text(r1: float) -> str:
+    """Two decimals, kept: num's "0.9" for 0.903 read as the very threshold of "smooth"."""
+    return f"{r1:.2f}".replace("-", "−") if np.isfinite(r1) else "—"
+
+
 class ValueAxis(pg.AxisItem):
     """Tick labels as 3 × 10¹¹ where pyqtgraph would print 3e+11 (a residual ReLU net's input
     gradient reaches 10¹¹ at initialization) or 0.0001."""
@@ -110,7 +115,7 @@ class InputGradientView:
             set_range(self.plot, y=y_range(g))
         if not np.all(np.isfinite(s.grad)):
             return (f"Input gradient at step {step} is not finite (Inf/NaN).", DETAIL)
-        return (f"r₁ = {num(s.r1, 2)} at step {step}: {verdict(s.r1)}.", DETAIL)
+        return (f"r₁ = {r1_text(s.r1)} at step {step}: {verdict(s.r1)}.", DETAIL)
 
     def table(self) -> tuple[list[str], list[list]]:
         step, s = self.result

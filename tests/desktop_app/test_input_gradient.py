@@ -109,3 +109,11 @@ def test_a_narrow_title_drops_the_parenthesis_not_the_word(make_window, qtbot):
     short = "Input gradient ∂y/∂x₁"
     assert box.shown_text(fm.horizontalAdvance(full) - 10) == short
     assert box.shown_text(fm.horizontalAdvance(short) // 2).endswith("…")
+
+
+def test_r1_keeps_two_decimals():
+    """0.903 was shown as "r₁ = 0.9 …: smooth", the very threshold between the verdicts."""
+    from desktop_app.plots.input_gradient import r1_text
+
+    assert r1_text(0.903) == "0.90" and r1_text(0.987) == "0.99"
+    assert r1_text(-0.05) == "−0.05" and r1_text(float("nan")) == "—"
