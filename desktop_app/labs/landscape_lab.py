@@ -176,6 +176,12 @@ class LandscapeLab(Lab):
     def accepts(self, cfg: ExperimentConfig) -> bool:
         return cfg.model.kind == "mlp"
 
+    def set_config(self, cfg: ExperimentConfig, keys) -> None:
+        """The same run as the Deep lab's, with its own loss plot: the patience and the
+        augmentation noise (the Deep lab's live controls) keep its caption and key true."""
+        self.loss.set_patience(cfg.train.early_stop)
+        self.loss.set_augment(cfg.data.augment_noise)
+
     # ---- window hooks ------------------------------------------------------------------------
     def set_preset(self, preset) -> None:
         """A preset also sets up the colour scale its lesson is read with (its "view")."""

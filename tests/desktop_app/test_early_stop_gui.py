@@ -138,3 +138,29 @@ def test_loss_key_says_the_batch_loss_is_on_noisy_copies(make_window, qtbot):
     assert "batch (noisy)" in loss.key_row.text()
     win.state.set_value("data.augment_noise", 0.0)
     assert "batch (noisy)" not in loss.key_row.text() and "batch" in loss.key_row.text()
+
+
+def test_the_landscape_labs_loss_caption_follows_a_live_patience(make_window, qtbot):
+    """The Landscape lab shows the same run (it accepts the Deep lab's networks) with its own
+    loss plot, whose patience was set only when a run started: after the patience was raised
+    in the Deep lab and the run went on, its caption still said early stopping had ended it."""
+    win = make_window(overfitting(2))
+    c = win.controller
+    with qtbot.waitSignal(c.early_stopped, timeout=30000) as sig:
+        win.act_play.trigger()
+    qtbot.waitUntil(lambda: not c.running, timeout=5000)
+    when = sig.args[0].step
+    win.state.set_value("train.early_stop", 100)        # the Deep lab's control: live
+    c.step(5)
+    qtbot.waitUntil(lambda: c.step_count == when + 5, timeout=10000)
+    assert win.show_lab("landscape") and win.controller.gen == c.gen     # same run, no rebuild
+    lab = win.labs["landscape"]
+    lab.loss.dirty = True
+    lab.refresh(c.history, force_range=True)
+    assert "Early stopping" not in lab.loss.note.full_text
+    win.state.set_value("train.early_stop", 1)          # and back down: it says so again
+    lab.loss.dirty = True
+    lab.refresh(c.history, force_range=True)
+    assert lab.loss.note.full_text.startswith("Early stopping ended the run")
+    win.state.set_value("data.augment_noise", 0.3)     # its key follows the noise as well
+    assert "noisy" in lab.loss.key_row.text()
