@@ -9,7 +9,7 @@ import math
 import sys
 import time
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal
 
 from core.training.history import History
 from desktop_app.state import LIVE_KEYS, ExperimentState, changed_keys
@@ -47,6 +47,7 @@ class RunController(QObject):
         self._suppress = False
         self._requests: dict[int, object] = {}
         self._save_steps: dict[int, int] = {}    # request → the step its save copied
+        self._pending_saves: set[int] = set()     # saves asked for and not yet written
         self._next_request = 0
         self._debounce = QTimer(self, singleShot=True, interval=REBUILD_DEBOUNCE_MS)
         self._debounce.timeout.connect(self.rebuild_now)
@@ -71,12 +72,19 @@ class RunController(QObject):
             self.thread.start()
         self.rebuild_now()
 
-    def shutdown(self, timeout_ms: int = 2000) -> bool:
-        """Stop the thread (PITFALLS: requestInterruption, quit, wait). True if it stopped."""
+    def shutdown(self, timeout_ms: int = 2000, save_timeout_s: float = 30.0) -> bool:
+        """Stop the thread (PITFALLS: requestInterruption, quit, wait). True if it stopped.
+
+        A save still on its way is finished first: it needs the window's answer (save_ready →
+        save_write), and a window closed right after Ctrl+S lost the file without a word."""
         self._debounce.stop()
         t = self.thread
         if not t.isRunning():
             return True
+        deadline = time.monotonic() + save_timeout_s
+        while self._pending_saves and time.monotonic() < deadline:
+            QCoreApplication.processEvents(QEventLoop.AllEvents, 50)
+            time.sleep(0.005)
         t.requestInterruption()
         t.quit()
         return t.wait(timeout_ms)
@@ -153,7 +161,9 @@ class RunController(QObject):
         The worker copies its state first and answers `save_ready` after the records up to
         that step: the history sent then ends at the weights' step (the one held now lags the
         trainer by the batches still on their way)."""
-        self.thread.save(self._request(callback), path)
+        request = self._request(callback)
+        self._pending_saves.add(request)
+        self.thread.save(request, path)
 
     def open_session(self, path: str, callback) -> None:
         """Continue a saved run; callback(error) in the GUI thread, error "" on success.
@@ -276,6 +286,7 @@ class RunController(QObject):
         self.thread.save_write(request, path, self.history.to_arrays())
 
     def _on_session_done(self, request: int, kind: str, path: str, error: str) -> None:
+        self._pending_saves.discard(request)
         callback = self._requests.pop(request, None)
         step = self._save_steps.pop(request, None)
         if callback is None:

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.desktop_app.conftest import small_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -112,6 +114,25 @@ def test_session_saved_while_training_has_its_whole_history(make_window, qtbot, 
     qtbot.waitUntil(lambda: c.step_count == step + 2, timeout=10000)
     assert [r.step for r in c.history.records()] == list(range(step + 3))
     assert not win.errors
+
+
+@pytest.mark.parametrize("backend", ["thread", "process"])
+def test_closing_right_after_save_still_writes_the_file(make_window, qtbot, tmp_path, backend):
+    """Ctrl+S then closing the window at once: the save needs the window's answer (the
+    history up to the saved weights) and was lost without a word; closing now finishes it."""
+    from core.sessions import load_session
+
+    win = make_window(backend=backend)
+    c = win.controller
+    c.step(5)
+    qtbot.waitUntil(lambda: c.step_count == 5, timeout=20000)
+    path = tmp_path / "closing.gradlab"
+    win.sessions.save(str(path))
+    win.close()                       # before the event loop has run again
+    assert not c.thread.isRunning()
+    data = load_session(str(path))
+    assert data.meta["step"] == 5
+    assert [r.step for r in data.history.records()] == list(range(6))
 
 
 def test_bad_session_shows_error_and_keeps_everything(make_window, qtbot, tmp_path):
