@@ -123,18 +123,28 @@ class LossCurvesPlot(LossAccuracyPanel):
         self.early = EarlyStopper.from_history(history)
         step = self.early.best_step
         # Not on a diverged run: its label lay over the divergence marker's, and the lowest
-        # loss before an overflow says nothing.
+        # loss before an overflow says nothing. Not while the newest evaluation is the best:
+        # it would sit on the curves' right end and move with every evaluation; it appears
+        # when the test loss stops improving, which is what it is there to show.
+        shown = self._best_shown()
         for _plot, line in self.best_lines:
-            line.setVisible(step is not None and self.div_step is None)
+            line.setVisible(shown)
             if step is not None and line.value() != step:
                 line.setValue(step)
+            elif shown and getattr(line, "label", None) is not None:
+                line.label.valueChanged()    # a hidden label skipped the last value change
+
+    def _best_shown(self) -> bool:
+        """Whether the best-test-loss marker is drawn (see _mark_best)."""
+        es = self.early
+        return es.best_step is not None and self.div_step is None and es.since > 0
 
     def _best_detail(self, stop) -> str:
-        """The caption's tooltip: what the dotted line is and what early stopping does."""
+        """The caption's tooltip: what the green line is and what early stopping does."""
         es = self.early
-        if es.best_step is None or self.div_step is not None:     # no line drawn
+        if not self._best_shown():                                  # no line drawn
             return ""
-        text = (f"The dotted green line marks the lowest test loss so far: {fmt(es.best_loss)} "
+        text = (f"The green vertical line marks the lowest test loss so far: {fmt(es.best_loss)} "
                 f"at step {es.best_step}, {es.since} evaluation{'s' * (es.since != 1)} ago. "
                 "Early stopping (the patience, train.early_stop) ends the run when the test "
                 "loss has not beaten its best for that many evaluations in a row; the test set "

@@ -164,3 +164,26 @@ def test_the_landscape_labs_loss_caption_follows_a_live_patience(make_window, qt
     assert lab.loss.note.full_text.startswith("Early stopping ended the run")
     win.state.set_value("data.augment_noise", 0.3)     # its key follows the noise as well
     assert "noisy" in lab.loss.key_row.text()
+
+
+def test_best_marker_waits_until_the_test_loss_stops_improving(make_window, qtbot):
+    """While the newest evaluation is the best, the marker would sit on the curves' end and
+    move with every evaluation: it is drawn once the test loss has not improved."""
+    win = make_window(overfitting(0))
+    c, lab = win.controller, win.labs["deep"]
+    shown, hidden = [], []
+    for _ in range(12):
+        target = c.step_count + 5
+        c.step(5)
+        qtbot.waitUntil(lambda t=target: c.step_count == t and c.history.last.step == t,
+                        timeout=20000)
+        lab.loss.dirty = True
+        lab.refresh(c.history, force_range=True)
+        steps, vl = c.history.column("step"), c.history.column("test_loss")
+        evaluated = np.isfinite(vl)
+        best = int(steps[evaluated][np.argmin(vl[evaluated])])
+        newest = int(steps[evaluated][-1])
+        visible = lab.loss.best_lines[0][1].isVisible()
+        assert visible == (best < newest), (best, newest)
+        (shown if visible else hidden).append(newest)
+    assert shown and hidden                     # both cases were seen
