@@ -25,6 +25,8 @@ from core.errors import ConfigError
 
 POINTS = 256          # as in Balduzzi et al.'s Figure 1
 MAX_LAG = 32
+# r₁ above SMOOTH reads as smooth (brown noise), below SHATTERED as shattered (white noise).
+SMOOTH, SHATTERED = 0.9, 0.5
 
 
 @dataclass(frozen=True)

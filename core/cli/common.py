@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -90,3 +91,15 @@ class Progress:
         if done == self.total:
             sys.stderr.write("\n")
         sys.stderr.flush()
+
+
+def json_ready(v):
+    """NaN and ±Inf as None (null), recursively through lists and dicts: JSON has neither (a
+    finite stand-in like 1e308 would be a lie)."""
+    if isinstance(v, list):
+        return [json_ready(x) for x in v]
+    if isinstance(v, dict):
+        return {k: json_ready(x) for k, x in v.items()}
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from core.cli.common import add_experiment_args, experiment_from_args
+from core.cli.common import add_experiment_args, experiment_from_args, json_ready
 
 
 def register(sub) -> None:
@@ -52,23 +52,13 @@ def _has_inf(v) -> bool:
     return isinstance(v, float) and math.isinf(v)
 
 
-def _json_ready(v):
-    """NaN and ±Inf as None: JSON has neither (a finite stand-in like 1e308 would be a lie)."""
-    if isinstance(v, list):
-        return [_json_ready(x) for x in v]
-    if isinstance(v, dict):
-        return {k: _json_ready(x) for k, x in v.items()}
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
 
 def probe_report(cfg) -> dict:
     """The probe measurements as a JSON-ready dict; `infinite` names the fields that had an Inf
     (null in the dict, like NaN)."""
     raw = _measure(cfg)
     infinite = sorted(k for k in ("loss", *PER_LAYER) if _has_inf(raw[k]))
-    out = _json_ready(raw)
+    out = json_ready(raw)
     if infinite:
         out["infinite"] = infinite
     return out

@@ -7,7 +7,7 @@ import json
 import math
 import sys
 
-from core.cli.common import Progress, add_experiment_args
+from core.cli.common import Progress, add_experiment_args, json_ready
 from core.errors import ConfigError
 
 
@@ -44,18 +44,10 @@ def _verdict(r1: float) -> str:
     """r₁ in a word or two ("not finite" for an overflowed gradient, whose r₁ is NaN)."""
     if not math.isfinite(r1):
         return "not finite: the gradient overflowed"
-    return "smooth" if r1 > 0.9 else "shattered" if r1 < 0.5 else "partly shattered"
+    from core.analysis.shattered import SHATTERED, SMOOTH
 
+    return "smooth" if r1 > SMOOTH else "shattered" if r1 < SHATTERED else "partly shattered"
 
-def _json_ready(v):
-    """NaN and ±Inf as None (null): JSON has neither, as in `probe --json`."""
-    if isinstance(v, list):
-        return [_json_ready(x) for x in v]
-    if isinstance(v, dict):
-        return {k: _json_ready(x) for k, x in v.items()}
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
 
 
 def run(args) -> int:
@@ -87,7 +79,7 @@ def run(args) -> int:
                 r1.append(shattering(Trainer(cfg), args.points, lag).r1)
             rows.append({"depth": depth, "r1": float(np.mean(r1)), "r1_each": r1})
         if args.json:
-            print(json.dumps(_json_ready({"source": label, "points": args.points,
+            print(json.dumps(json_ready({"source": label, "points": args.points,
                                           "depths": rows}), allow_nan=False))
         else:
             print(f"{label}, at initialization, {args.points} inputs along the line; r₁ = "
@@ -106,7 +98,7 @@ def run(args) -> int:
     if tr.device_note:
         print(tr.device_note, file=sys.stderr)
     if args.json:
-        print(json.dumps(_json_ready({
+        print(json.dumps(json_ready({
             "source": label, "step": tr.step_count, "output": s.output,
             "origin": s.origin.tolist(), "direction": s.direction.tolist(), "t": s.t.tolist(),
             "grad": s.grad.tolist(), "acf": s.acf.tolist(), "r1": s.r1}), allow_nan=False))

@@ -7,12 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from core.analysis.shattered import SHATTERED, SMOOTH
 from core.numfmt import num, sci
 from desktop_app.plots.base import new_plot, set_range
 from desktop_app.plots.clean import finite, span
 from desktop_app.theme import OKABE_ITO
-
-SMOOTH, SHATTERED = 0.9, 0.5     # r₁ above: smooth (brown noise); below: shattered (white noise)
 
 DETAIL = (
     "The derivative of the network's output along a line of inputs (x₁ varies, every other "
