@@ -16,11 +16,17 @@ from desktop_app.plots.clean import finite_xy, fmt, positive, span
 from desktop_app.plots.rnn_key import KeyRow
 from desktop_app.theme import OKABE_ITO, series_colors
 
+# (title, left axis titles longest first: PlotPanel.fit_label shows the longest that fits)
 MODES = {
-    "grad_h": ("Gradient ‖∂L/∂hₗ‖ per layer", "‖∂L/∂h<sub>l</sub>‖ (log scale)"),
-    "grad_w": ("Weight gradient ‖∂L/∂Wₗ‖ per layer", "‖∂L/∂W<sub>l</sub>‖ (log scale)"),
-    "update_ratio": ("Update ratio ‖ΔWₗ‖/‖Wₗ‖ per layer", "‖ΔW<sub>l</sub>‖ / ‖W<sub>l</sub>‖ (log scale)"),
-    "over_time": ("Gradient ‖∂L/∂hₗ‖ over steps", "‖∂L/∂h<sub>l</sub>‖ (log scale)"),
+    "grad_h": ("Gradient ‖∂L/∂hₗ‖ per layer",
+               ("‖∂L/∂h<sub>l</sub>‖ (log scale)", "‖∂L/∂h<sub>l</sub>‖ (log)", "‖∂L/∂h<sub>l</sub>‖")),
+    "grad_w": ("Weight gradient ‖∂L/∂Wₗ‖ per layer",
+               ("‖∂L/∂W<sub>l</sub>‖ (log scale)", "‖∂L/∂W<sub>l</sub>‖ (log)", "‖∂L/∂W<sub>l</sub>‖")),
+    "update_ratio": ("Update ratio ‖ΔWₗ‖/‖Wₗ‖ per layer",
+                     ("‖ΔW<sub>l</sub>‖ / ‖W<sub>l</sub>‖ (log scale)",
+                      "‖ΔW<sub>l</sub>‖/‖W<sub>l</sub>‖ (log)", "‖ΔW<sub>l</sub>‖/‖W<sub>l</sub>‖")),
+    "over_time": ("Gradient ‖∂L/∂hₗ‖ over steps",
+                  ("‖∂L/∂h<sub>l</sub>‖ (log scale)", "‖∂L/∂h<sub>l</sub>‖ (log)", "‖∂L/∂h<sub>l</sub>‖")),
 }
 MAX_LINES = 7
 
@@ -85,7 +91,9 @@ class GradPerLayerPlot(ModePanel):
 
     def _mode_changed(self) -> None:
         mode = self.mode
-        self.plot.setLabel("left", MODES[mode][1])
+        # Fitted to the axis: set whole, a short plot (under the divergence banner at
+        # 1024 × 768) cut it at both ends ("‖ΔWₗ‖ / ‖Wₗ‖ (log sca").
+        self.fit_label(self.plot, "left", *MODES[mode][1])
         if mode == "over_time":
             self.fit_label(self.plot, "bottom", "training step", "step")
             self.plot.getAxis("bottom").setTickSpacing()          # automatic again

@@ -1,0 +1,52 @@
+"""Axis titles fit along short axes (1024 × 768, and a divergence banner above the plots):
+the gradient-per-layer panel's left title was set whole in every mode, and a plot 100 px tall
+showed "‖ΔWₗ‖ / ‖Wₗ‖ (log sca" (or only "(log scale"), cut at the axis's ends."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def app_font(qapp):
+    """The app's own font size (the theme sets it when a window opens)."""
+    from PySide6.QtGui import QFont
+
+    from desktop_app.theme import Theme
+
+    saved = QFont(qapp.font())
+    font = QFont(saved)
+    font.setPointSizeF(Theme().font_pt)
+    qapp.setFont(font)
+    yield
+    qapp.setFont(saved)
+
+
+def _title_fits(plot, side="left") -> tuple[str, float, float]:
+    """(title, its drawn length, the axis's length)."""
+    axis = plot.getAxis(side)
+    length = axis.label.boundingRect().width()
+    return axis.labelText, length, axis.geometry().height()
+
+
+@pytest.mark.parametrize("mode", ["grad_h", "grad_w", "update_ratio", "over_time"])
+def test_grad_per_layer_left_title_fits_a_short_plot(qtbot, mode):
+    from desktop_app.plots.grad_per_layer import GradPerLayerPlot
+    from desktop_app.theme import Theme
+
+    panel = GradPerLayerPlot(Theme())
+    qtbot.addWidget(panel)
+    panel.mode_box.setCurrentIndex(panel.mode_box.findData(mode))
+    panel.resize(215, 200)            # at 1024 × 768 under the divergence banner
+    with qtbot.waitExposed(panel):
+        panel.show()
+    qtbot.wait(50)
+    panel.grab()
+    title, length, room = _title_fits(panel.plot)
+    assert length <= room, (title, length, room)
+    assert "‖" in title                        # still says what is plotted
+    # A tall plot keeps the whole title.
+    panel.resize(215, 500)
+    qtbot.wait(50)
+    panel.grab()
+    assert panel.plot.getAxis("left").labelText.endswith("(log scale)")
