@@ -8,6 +8,9 @@ format is chosen once per axis from its range:
 - a narrow range of tiny or huge values: 2×10⁻⁵, 5×10⁻⁵, 10⁻⁴.
 Only ticks at 1, 2 and 5 × 10ⁿ get labels (all of 1…9 × 10ⁿ if that leaves fewer than two),
 and each tick is drawn once (pyqtgraph repeats the decades in its minor level: bold labels).
+Where a narrow axis then draws fewer than three labels (a loss of 0.57 … 3 got only "1" and "2",
+the curve lying at 0.64 with no number near it), ticks at other mantissas get labels too, each in
+the largest free stretch, while they keep clear of the others (`fill_labels`).
 """
 
 from __future__ import annotations
@@ -75,9 +78,38 @@ def unique_levels(levels) -> list:
     return out
 
 
+def fill_labels(values, labels: list[str], lo: float, hi: float, length: float,
+                text_h: float, want: int = 3) -> list[str]:
+    """`labels` of ticks at 10^v (v in `values`) on an axis of `length` px showing
+    10^lo … 10^hi, with labels added at unlabelled ticks until `want` of them can be drawn:
+    each time the tick farthest from the labels there are, if it is at least 1.5 text heights
+    (`text_h` px) from each of them. A label is drawn only where it stays inside the axis
+    (its centre half a text height in from an end: pyqtgraph drops the others)."""
+    if hi <= lo or length <= 0:
+        return labels
+    px = [(float(v) - lo) / (hi - lo) * length for v in values]
+    inside = [0.4 * text_h - 0.5 <= y <= length - 0.4 * text_h + 0.5 for y in px]
+    shown = [px[i] for i, t in enumerate(labels) if t and inside[i]]
+    out = list(labels)
+    style = label_format(lo, hi)[0]
+    free = [i for i, t in enumerate(labels) if not t and inside[i]]
+    while len(shown) < want and free:
+        far = max(free, key=lambda i: min((abs(px[i] - y) for y in shown), default=length))
+        if shown and min(abs(px[far] - y) for y in shown) < 1.5 * text_h:
+            break
+        n = math.floor(float(values[far]) + 1e-9)
+        m = round(10.0 ** (float(values[far]) - n))
+        if 1 <= m <= 9:
+            out[far] = tick_label(m, n, style)
+            shown.append(px[far])
+        free.remove(far)
+    return out
+
+
 class LogAxis(pg.AxisItem):
     def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803 (pyqtgraph's)
-        return unique_levels(super().logTickValues(minVal, maxVal, size, stdTicks))
+        self._levels = unique_levels(super().logTickValues(minVal, maxVal, size, stdTicks))
+        return self._levels
 
     def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
         lo, hi = sorted(float(r) for r in self.range)   # in decades (the view is in log10)
@@ -85,10 +117,26 @@ class LogAxis(pg.AxisItem):
             return super().logTickStrings(values, scale, spacing)
         labels = log_tick_strings(values, lo, hi)
         if len(label_format(lo, hi)[1]) < 9:
-            return labels
+            return self._filled(values, labels, lo, hi) if hi - lo <= WIDE_DECADES else labels
         # A narrow range labels every mantissa 1…9 × 10ⁿ: as many as fit. (Wide ranges label
         # decades only, on pyqtgraph's levels; thinning each level alone made them uneven.)
         return thin_labels(labels, self._room_for_labels())
+
+    def _filled(self, values, labels: list[str], lo: float, hi: float) -> list[str]:
+        """`labels` (of one tick level) with those of `fill_labels` for all levels together
+        (pyqtgraph asks for each level's labels on its own)."""
+        from PySide6.QtGui import QFontMetrics
+
+        if self.orientation not in ("left", "right"):
+            return labels
+        every = sorted({round(float(v), 9) for _, vals in getattr(self, "_levels", [])
+                        for v in vals} | {round(float(v), 9) for v in values})
+        text = dict(zip(every, log_tick_strings(every, lo, hi), strict=True))
+        fm = QFontMetrics(self.style.get("tickFont") or self.font())
+        full = fill_labels(every, [text[v] for v in every], lo, hi, self.geometry().height(),
+                           fm.height())
+        text = dict(zip(every, full, strict=True))
+        return [text[round(float(v), 9)] for v in values]
 
     def _room_for_labels(self) -> int:
         """How many labels fit along this axis, each given two text heights (or widths of
