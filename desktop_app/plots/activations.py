@@ -17,6 +17,7 @@ from desktop_app.plots.base import (
     layer_ticks,
     new_plot,
     set_range,
+    share_left_width,
 )
 from desktop_app.plots.clean import finite, finite_xy, fmt, span
 from desktop_app.plots.rnn_key import KeyRow
@@ -67,6 +68,7 @@ class ActivationsPlot(PlotPanel):
         self.symlog: float | None = None    # the unit c of the signed log axis, when on
         self.bottom = new_plot(self.view, 1, 0, grid=False)
         self.bottom.setXLink(self.top)
+        share_left_width(self.top, self.bottom)    # the layers line up (see there)
         self.view.ci.layout.setRowStretchFactor(0, 3)
         self.view.ci.layout.setRowStretchFactor(1, 2)
         self.top.setLabel("left", "φ(z)")

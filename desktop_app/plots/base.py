@@ -63,6 +63,39 @@ def new_plot(glw: pg.GraphicsLayoutWidget, row: int = 0, col: int = 0, grid: boo
     return p
 
 
+def share_left_width(*plots: pg.PlotItem) -> None:
+    """Give the left axes of `plots`, stacked over one linked x axis, the width of the widest
+    shown. pyqtgraph lines linked views up by their place on screen, so a wider left axis
+    below ("100" under "1") moved the lower plot's view right and cut the start of its range:
+    the accuracy's step axis began at 18, without its "0", and the "% dead" plot lost layer 1.
+    Each axis still measures its own width (pyqtgraph's _updateWidth); the widest is applied
+    to all of them. A hidden plot does not count: call `plot.getAxis("left").share_apply()`
+    after showing or hiding one."""
+    axes = [p.getAxis("left") for p in plots]
+    own: dict[int, float] = {}
+
+    def apply() -> None:
+        shown = [a for a, p in zip(axes, plots, strict=True) if p.isVisible() and id(a) in own]
+        w = max((own[id(a)] for a in shown), default=0.0)
+        for a in shown:
+            if a.minimumWidth() != w or a.maximumWidth() != w:
+                a.setMinimumWidth(w)
+                a.setMaximumWidth(w)
+                a.picture = None
+
+    for ax in axes:
+        measure = ax._updateWidth          # pyqtgraph's: sets the axis's width to its own need
+
+        def update(ax=ax, measure=measure) -> None:
+            measure()
+            own[id(ax)] = ax.minimumWidth()
+            apply()
+
+        ax._updateWidth = update
+        ax.share_apply = apply
+        update()
+
+
 def cache_axes(item) -> None:
     """Render axes into a device-pixel cache: a curve changing next to an axis then no
     longer replays all its tick text (the largest cost of a live repaint)."""

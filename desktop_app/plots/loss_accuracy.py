@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent
 
-from desktop_app.plots.base import PlotPanel, new_plot, set_range
+from desktop_app.plots.base import PlotPanel, new_plot, set_range, share_left_width
 from desktop_app.plots.clean import span
 from desktop_app.theme import OKABE_ITO, TEST_COLOR, TRAIN_COLOR
 
@@ -33,6 +33,7 @@ class LossAccuracyPanel(PlotPanel):
         self.top = new_plot(self.view, 0, 0, log_y=True)
         self.bottom = new_plot(self.view, 1, 0)
         self.bottom.setXLink(self.top)
+        share_left_width(self.top, self.bottom)    # the two step axes line up (see there)
         self.view.ci.layout.setRowStretchFactor(0, 3)
         self.view.ci.layout.setRowStretchFactor(1, 2)
         self.top.setLabel("left", "loss")
@@ -80,6 +81,7 @@ class LossAccuracyPanel(PlotPanel):
         elif not on and inside:
             ci.removeItem(self.bottom)
         self.bottom.setVisible(on)
+        self.top.getAxis("left").share_apply()     # the loss axis alone: its own width
         if on and self.bottom.getAxis("left").labelText != label:
             self.bottom.setLabel("left", label)        # keeps the theme's label style
         # The step axis title goes with the lowest plot shown, in the theme's label style.

@@ -50,3 +50,48 @@ def test_grad_per_layer_left_title_fits_a_short_plot(qtbot, mode):
     qtbot.wait(50)
     panel.grab()
     assert panel.plot.getAxis("left").labelText.endswith("(log scale)")
+
+
+def _drawn(axis) -> list[str]:
+    from PySide6.QtGui import QImage, QPainter
+
+    img = QImage(10, 10, QImage.Format_ARGB32)
+    p = QPainter(img)
+    try:
+        specs = axis.generateDrawSpecs(p)
+    finally:
+        p.end()
+    return [text for _, _, text in specs[2]] if specs else []
+
+
+@pytest.mark.parametrize("kind", ["loss", "activations"])
+def test_stacked_plots_line_up_their_x_axes(qtbot, kind):
+    # pyqtgraph lines linked views up on screen: the accuracy plot's wider left axis ("100"
+    # under "1") started its step axis at 18, without "0"; "% dead" lost layer 1.
+    import math
+
+    from desktop_app.plots.activations import ActivationsPlot
+    from desktop_app.plots.loss_curves import LossCurvesPlot
+    from desktop_app.theme import Theme
+
+    panel = (LossCurvesPlot if kind == "loss" else ActivationsPlot)(Theme())
+    qtbot.addWidget(panel)
+    panel.resize(300, 420)
+    with qtbot.waitExposed(panel):
+        panel.show()
+    top, bottom = panel.top, panel.bottom
+    x = (0.0, 200.0) if kind == "loss" else (0.5, 6.5)
+    top.setXRange(*x, padding=0)
+    if kind == "loss":
+        top.setYRange(math.log10(0.6), math.log10(2.5), padding=0)     # labels 1, 2
+        bottom.setYRange(0, 102, padding=0)                             # labels … 100
+    else:
+        top.setYRange(0, 4, padding=0)
+        bottom.setYRange(-3, 103, padding=0)
+    qtbot.wait(50)
+    panel.grab()
+    assert bottom.isVisible()
+    assert bottom.getViewBox().viewRange()[0] == pytest.approx(list(x), abs=1e-6)
+    assert top.getAxis("left").width() == bottom.getAxis("left").width()
+    first = "0" if kind == "loss" else "1"
+    assert first in _drawn(bottom.getAxis("bottom"))
