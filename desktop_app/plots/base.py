@@ -45,6 +45,7 @@ def new_plot(glw: pg.GraphicsLayoutWidget, row: int = 0, col: int = 0, grid: boo
 
     axes = dict(kw.pop("axisItems", None) or {})
     axes.setdefault("bottom", FitAxis("bottom"))      # labels that never run together
+    axes.setdefault("left", FitAxis("left"))          # end labels drawn ("0" of 0 … 100 %)
     if log_y:
         from desktop_app.plots.log_axis import LogAxis
 

@@ -87,13 +87,18 @@ def _two_ticks(spacing: float, offset: float, lo: float, hi: float) -> float | N
 
 
 class FitAxis(pg.AxisItem):
+    """On a horizontal axis: labels that never run together, at least two where two fit,
+    end labels reaching half a label past the ends. On a vertical one only the last: the
+    accuracy axis (0 … 102 %) drew neither "0" nor "100", each half past an end."""
+
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
-        # pyqtgraph labels the level between the majors only while all labels fill < 40 % of
-        # the axis once there are four: an end label allowed in (0 of 0 … 400) dropped 50,
-        # 150, … from one axis and not from the one below it. The majors fit by construction;
-        # below 60 % the labels between them keep gaps of 2/3 of a label.
-        self.setStyle(textFillLimits=[(0, 0.8), (2, 0.6)])
+        if self.orientation in ("bottom", "top"):
+            # pyqtgraph labels the level between the majors only while all labels fill < 40 %
+            # of the axis once there are four: an end label allowed in (0 of 0 … 400) dropped
+            # 50, 150, … from one axis and not from the one below it. The majors fit by
+            # construction; below 60 % the labels between them keep gaps of 2/3 of a label.
+            self.setStyle(textFillLimits=[(0, 0.8), (2, 0.6)])
 
     def _label_px(self, fm: QFontMetrics, minVal: float, maxVal: float) -> float:  # noqa: N803
         widest = max(abs(minVal), abs(maxVal))
@@ -129,21 +134,32 @@ class FitAxis(pg.AxisItem):
                           min_spacing=(text_px + 4) * per_px)
 
     def _overflow(self) -> tuple[float, float]:
-        """How far (px) end labels may reach past the axis's left and right ends: half a
-        label of five characters, within the picture."""
-        if self.orientation not in ("bottom", "top") or self.scene() is None \
-                or not self.scene().views():
+        """How far (px) end labels may reach past the axis's ends, within the picture: past
+        the left and right ends of a horizontal axis half a label of five characters (into the
+        empty corner under the left axis, or the margin); past the top and bottom ends of a
+        vertical one half a text height (into the corner beside the bottom axis)."""
+        if self.scene() is None or not self.scene().views():
             return 0.0, 0.0
-        half = self._font_metrics().horizontalAdvance("00000") / 2
         view = self.scene().views()[0]     # (not sceneRect: without one set, it asks us)
         scene = view.mapToScene(view.viewport().rect()).boundingRect()
-        a = self.mapToScene(pg.QtCore.QPointF(0.0, 0.0)).x()
-        b = self.mapToScene(pg.QtCore.QPointF(self.size().width(), 0.0)).x()
-        return (max(0.0, min(half, a - scene.left() - 1)),
-                max(0.0, min(half, scene.right() - b - 1)))
+        if self.orientation in ("bottom", "top"):
+            half = self._font_metrics().horizontalAdvance("00000") / 2
+            a = self.mapToScene(pg.QtCore.QPointF(0.0, 0.0)).x()
+            b = self.mapToScene(pg.QtCore.QPointF(self.size().width(), 0.0)).x()
+            return (max(0.0, min(half, a - scene.left() - 1)),
+                    max(0.0, min(half, scene.right() - b - 1)))
+        half = self._font_metrics().height() / 2
+        a = self.mapToScene(pg.QtCore.QPointF(0.0, 0.0)).y()
+        b = self.mapToScene(pg.QtCore.QPointF(0.0, self.size().height())).y()
+        return (max(0.0, min(half, a - scene.top() - 1)),
+                max(0.0, min(half, scene.bottom() - b - 1)))
 
     def boundingRect(self):  # noqa: N802 (Qt's name)
         # pyqtgraph draws only the labels inside this rectangle.
         rect = super().boundingRect()
-        left, right = self._overflow()
-        return rect.adjusted(-left, 0, right, 0) if left or right else rect
+        a, b = self._overflow()
+        if not (a or b):
+            return rect
+        if self.orientation in ("bottom", "top"):
+            return rect.adjusted(-a, 0, b, 0)
+        return rect.adjusted(0, -a, 0, b)

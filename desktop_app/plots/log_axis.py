@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import math
 
-import pyqtgraph as pg
-
+from desktop_app.plots.fit_axis import FitAxis
 from desktop_app.plots.numfmt import sup
 
 KEEP = (1, 2, 5)
@@ -79,16 +78,19 @@ def unique_levels(levels) -> list:
 
 
 def fill_labels(values, labels: list[str], lo: float, hi: float, length: float,
-                text_h: float, want: int = 3) -> list[str]:
+                text_h: float, want: int = 3, reach: tuple[float, float] = (0.0, 0.0)) -> list[str]:
     """`labels` of ticks at 10^v (v in `values`) on an axis of `length` px showing
     10^lo … 10^hi, with labels added at unlabelled ticks until `want` of them can be drawn:
     each time the tick farthest from the labels there are, if it is at least 1.5 text heights
     (`text_h` px) from each of them. A label is drawn only where it stays inside the axis
-    (its centre half a text height in from an end: pyqtgraph drops the others)."""
+    (its centre half a text height in from an end: pyqtgraph drops the others), or reaches
+    at most `reach` px past the low and high ends."""
     if hi <= lo or length <= 0:
         return labels
     px = [(float(v) - lo) / (hi - lo) * length for v in values]
-    inside = [0.4 * text_h - 0.5 <= y <= length - 0.4 * text_h + 0.5 for y in px]
+    below, above = reach
+    inside = [0.4 * text_h - 0.5 - below <= y <= length - 0.4 * text_h + 0.5 + above
+              for y in px]
     shown = [px[i] for i, t in enumerate(labels) if t and inside[i]]
     out = list(labels)
     style = label_format(lo, hi)[0]
@@ -106,7 +108,7 @@ def fill_labels(values, labels: list[str], lo: float, hi: float, length: float,
     return out
 
 
-class LogAxis(pg.AxisItem):
+class LogAxis(FitAxis):
     def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803 (pyqtgraph's)
         self._levels = unique_levels(super().logTickValues(minVal, maxVal, size, stdTicks))
         return self._levels
@@ -133,8 +135,9 @@ class LogAxis(pg.AxisItem):
                         for v in vals} | {round(float(v), 9) for v in values})
         text = dict(zip(every, log_tick_strings(every, lo, hi), strict=True))
         fm = QFontMetrics(self.style.get("tickFont") or self.font())
+        top, bottom = self._overflow()       # (a left axis's low end is its bottom)
         full = fill_labels(every, [text[v] for v in every], lo, hi, self.geometry().height(),
-                           fm.height())
+                           fm.height(), reach=(bottom, top))
         text = dict(zip(every, full, strict=True))
         return [text[round(float(v), 9)] for v in values]
 

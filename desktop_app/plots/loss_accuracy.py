@@ -38,6 +38,9 @@ class LossAccuracyPanel(PlotPanel):
         self.view.ci.layout.setRowStretchFactor(1, 2)
         self.top.setLabel("left", "loss")
         self.bottom.setLabel("left", "accuracy (%)")
+        # 0, 50, 100 (and 25, 75 where they fit): with its end labels drawn, pyqtgraph's 20s
+        # stacked six labels without a gap on the short plot.
+        self.bottom.getAxis("left").setTickSpacing(50, 25)
         self.bottom.setLabel("bottom", "training step")
         self.wants_accuracy = True      # the data has an accuracy (show_accuracy)
         self.batch = self.top.plot([], [])

@@ -1,0 +1,56 @@
+"""Vertical axes draw the labels at their ends: pyqtgraph drops a label reaching past its axis,
+and the accuracy axis (0 … 102 %) showed neither "0" nor "100", at 1280 × 800 in presentation
+mode only 20 … 80, on a short plot "50" alone."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QImage, QPainter
+
+
+@pytest.fixture(autouse=True)
+def app_font(qapp):
+    """The app's own font size (the theme sets it when a window opens)."""
+    from PySide6.QtGui import QFont
+
+    from desktop_app.theme import Theme
+
+    saved = QFont(qapp.font())
+    font = QFont(saved)
+    font.setPointSizeF(Theme().font_pt)
+    qapp.setFont(font)
+    yield
+    qapp.setFont(saved)
+
+
+def _drawn(axis) -> list:
+    img = QImage(10, 10, QImage.Format_ARGB32)
+    p = QPainter(img)
+    try:
+        specs = axis.generateDrawSpecs(p)
+    finally:
+        p.end()
+    return [(rect, text) for rect, _, text in specs[2]] if specs else []
+
+
+@pytest.mark.parametrize("height", [330, 420, 600])
+def test_accuracy_axis_labels_its_ends_apart(qtbot, height):
+    from desktop_app.plots.loss_curves import LossCurvesPlot
+    from desktop_app.theme import Theme
+
+    panel = LossCurvesPlot(Theme())
+    qtbot.addWidget(panel)
+    panel.resize(300, height)
+    with qtbot.waitExposed(panel):
+        panel.show()
+    panel.top.setXRange(0, 200, padding=0)
+    panel.top.setYRange(-0.3, 0.4, padding=0)
+    panel.bottom.setYRange(0, 102, padding=0)        # as fit_y sets it
+    qtbot.wait(50)
+    panel.grab()
+    assert panel.bottom.isVisible()
+    drawn = _drawn(panel.bottom.getAxis("left"))
+    texts = [t for _, t in drawn]
+    assert "0" in texts and "100" in texts, texts
+    rects = sorted((r for r, _ in drawn), key=lambda r: r.top())
+    assert all(b.top() - a.bottom() >= 2 for a, b in zip(rects, rects[1:], strict=False)), texts
