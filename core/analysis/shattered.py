@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from core.errors import ConfigError
 
@@ -77,11 +76,13 @@ def input_line(x: np.ndarray, points: int = POINTS) -> tuple[np.ndarray, np.ndar
     return np.linspace(lo, hi, points), origin, direction
 
 
-@torch.enable_grad()
-def line_gradients(model: torch.nn.Module, t: np.ndarray, origin: np.ndarray,
-                   direction: np.ndarray, classification: bool) -> np.ndarray:
+def line_gradients(model, t: np.ndarray, origin: np.ndarray, direction: np.ndarray,
+                   classification: bool) -> np.ndarray:
     """∂y/∂t at x = origin + t·direction, by one backward pass (the points are independent in
-    eval mode, so the gradient of Σ y is each point's own)."""
+    eval mode, so the gradient of Σ y is each point's own). `model`: a torch module."""
+    # torch is imported here: the window reads this module's thresholds before torch loads.
+    import torch
+
     p = next(model.parameters())
     x = (torch.as_tensor(origin, dtype=p.dtype)[None, :]
          + torch.as_tensor(t, dtype=p.dtype)[:, None] * torch.as_tensor(direction, dtype=p.dtype))
@@ -89,12 +90,13 @@ def line_gradients(model: torch.nn.Module, t: np.ndarray, origin: np.ndarray,
     was_training = model.training
     model.eval()
     try:
-        out = model(x)
-        y = out[:, 1] - out[:, 0] if classification and out.shape[-1] > 1 else out[:, 0]
-        (gx,) = torch.autograd.grad(y.sum(), x)
+        with torch.enable_grad():
+            out = model(x)
+            y = out[:, 1] - out[:, 0] if classification and out.shape[-1] > 1 else out[:, 0]
+            (gx,) = torch.autograd.grad(y.sum(), x)
     finally:
         model.train(was_training)
-    return (gx.detach().double().cpu().numpy() @ np.asarray(direction, dtype=np.float64))
+    return gx.detach().double().cpu().numpy() @ np.asarray(direction, dtype=np.float64)
 
 
 def shattering(trainer, points: int = POINTS, max_lag: int = MAX_LAG) -> Shattering | None:
