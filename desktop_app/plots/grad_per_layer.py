@@ -55,8 +55,9 @@ class GradPerLayerPlot(ModePanel):
         self.initial = self.plot.plot([], [], name="at initialization")
         self.meanfield = self.plot.plot([], [], name="mean-field prediction")
         self.measured = self.plot.plot([], [], name="measured")
+        # The label starts at the left end (its centre there put "1" outside the view: "0⁻³").
         self.ref = pg.InfiniteLine(pos=-3, angle=0, movable=False, label="10⁻³",
-                                   labelOpts={"position": 0.05})
+                                   labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 0)]})
         self.ref.setZValue(-5)
         self.plot.addItem(self.ref)
         self.lines: list[pg.PlotDataItem] = []
