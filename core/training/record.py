@@ -92,17 +92,25 @@ class StepRecord:
     early_stop: EarlyStop | None = None   # on the step whose evaluation ended the run
 
     def to_json(self) -> dict:
-        """JSON-ready dict: arrays as lists, NaN as None (JSON has no NaN)."""
-        out = {}
+        """JSON-ready dict: arrays as lists, NaN and ±Inf as None (JSON has neither; a finite
+        stand-in like 1e308 would be a number that was never measured). `infinite` lists the
+        fields that held an Inf (an overflow, not a missing value), as `probe --json` does."""
+        out, infinite = {}, []
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if isinstance(v, np.ndarray):
+                if np.isinf(v).any():
+                    infinite.append(f.name)
                 v = _clean(v.tolist())
             elif isinstance(v, (Divergence, EarlyStop)):
                 v = dataclasses.asdict(v)
             elif isinstance(v, float):
+                if np.isinf(v):
+                    infinite.append(f.name)
                 v = _clean(v)
             out[f.name] = v
+        if infinite:
+            out["infinite"] = infinite
         return out
 
 
@@ -110,7 +118,7 @@ def _clean(v):
     if isinstance(v, list):
         return [_clean(x) for x in v]
     if isinstance(v, float) and not np.isfinite(v):
-        return None if np.isnan(v) else (1e308 if v > 0 else -1e308)
+        return None
     return v
 
 
