@@ -143,6 +143,7 @@ class PlotPanel(QFrame):
         self._table_fn = None       # () -> (header, rows), computed only when exported
         self.div_step: int | None = None   # step where the run diverged (mark_divergence)
         self.div_lines: list = []   # (plot, line): the markers of place_divergence_lines
+        self._resize_watched: set = set()   # view boxes whose resizing refits the marker label
         self.growth = None          # a GrowthWatch for panels with a step axis (watch_growth)
         self._fitted: dict = {}     # (plot id, side) → (plot, side, titles): see fit_label
         self._final = False         # this draw is a forced re-range (a final picture)
@@ -241,7 +242,20 @@ class PlotPanel(QFrame):
                 line.setPos(step)
                 plot.addItem(line)
                 self.div_lines.append((plot, line))
+            box = self.div_lines[0][0].getViewBox() if self.div_lines else None
+            if box is not None and box not in self._resize_watched:
+                # The axes settle after a draw (their labels' widths): fit again on resize.
+                self._resize_watched.add(box)
+                box.sigResized.connect(self._fit_div_label)
         self.dirty = True
+
+    def _fit_div_label(self, *_args) -> None:
+        """The labelled divergence marker's label beside it, as long as fits."""
+        if self.div_lines:
+            plot, line = self.div_lines[0]
+            step = self.div_step
+            fit_line_label(plot, line, (f"diverged (step {step})", f"diverged ({step})",
+                                        "diverged"))
 
     def invalidate(self) -> None:
         """Redraw at the next frame and re-range the axes now (what is shown has changed)."""
@@ -265,6 +279,7 @@ class PlotPanel(QFrame):
         if rerange:
             self._ranged_at = now
         self.draw(history, rerange)
+        self._fit_div_label()
         if rerange:
             for plot in self.plot_items():
                 place_legend(plot)
@@ -440,6 +455,31 @@ def layer_ticks(axis: pg.AxisItem, n: int) -> None:
     """Whole-number ticks for an axis of layers or time steps 1..n (never "layer 1.5")."""
     major = next((s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if n / s <= 10), 1000)
     axis.setTickSpacing(major, 1 if major <= 5 else major / 5)
+
+
+def fit_line_label(plot: pg.PlotItem, line: pg.InfiniteLine, texts) -> None:
+    """A vertical line's label beside it on the side with room: left of the line in the right
+    part of the plot (a marker at the last step ran past the plot's edge), right of it
+    elsewhere; the longest of `texts` (longest first) that fits on that side."""
+    label = getattr(line, "label", None)
+    lo, hi = plot.viewRange()[0]
+    if label is None or not texts or hi <= lo:
+        return
+    x = line.value()
+    left = x > lo + 0.55 * (hi - lo)
+    anchor = (1, 0.5) if left else (0, 0.5)
+    if label.anchors[0] != anchor:
+        label.anchors = [anchor, anchor]
+        label.setAnchor(anchor)
+    share = min(max((x - lo) / (hi - lo), 0.0), 1.0)
+    room = (share if left else 1.0 - share) * plot.getViewBox().sceneBoundingRect().width()
+    fm = QFontMetrics(label.textItem.font())
+    # The label draws its text with the document's margins: measured off the text it shows.
+    shown = label.textItem.toPlainText()
+    pad = max(label.boundingRect().width() - fm.horizontalAdvance(shown), 0.0) if shown else 8.0
+    text = next((t for t in texts if fm.horizontalAdvance(t) + pad + 2 <= room), texts[-1])
+    if label.format != text:
+        label.setFormat(text)
 
 
 def vline(theme: Theme, label: str = "") -> pg.InfiniteLine:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtGui import QFont
 
 from core.training.early_stop import EarlyStopper
-from desktop_app.plots.base import Band
+from desktop_app.plots.base import Band, fit_line_label
 from desktop_app.plots.clean import finite, finite_xy, fmt, positive
 from desktop_app.plots.loss_accuracy import LossAccuracyPanel, batch_color
 from desktop_app.plots.numfmt import diff
@@ -53,6 +53,8 @@ class LossCurvesPlot(LossAccuracyPanel):
         self.best_lines = [(self.top, best_line(True)), (self.bottom, best_line(False))]
         for plot, line in self.best_lines:
             plot.addItem(line)
+        # The axes settle after a draw (their labels' widths): the label is fitted again.
+        self.top.getViewBox().sigResized.connect(lambda *_: self._side_of_best_label())
         # What the key lists: every curve before the first draw, then only what is drawn
         # (a diverged run's whole-set loss is not finite: no train/test loss, no gap).
         self.shown: tuple[bool, str, bool] | None = None   # (batch, "loss"|"acc"|"", gap)
@@ -214,24 +216,11 @@ class LossCurvesPlot(LossAccuracyPanel):
         self._side_of_best_label()
 
     def _side_of_best_label(self) -> None:
-        """The label goes left of its line in the right part of the plot, where it would run
-        past the edge (a run early-stopped a few evaluations after its best), and says as much
-        as fits on that side: in a narrow panel "best test loss, step 140" ran past the
-        plot's left edge ("test loss, step 140")."""
-        step, label = self.early.best_step, self.best_lines[0][1].label
-        if step is None:
-            return
-        lo, hi = self.top.viewRange()[0]
-        left = step > lo + 0.55 * (hi - lo)
-        anchor = (1, 0.5) if left else (0, 0.5)
-        if label.anchors[0] != anchor:
-            label.anchors = [anchor, anchor]
-            label.setAnchor(anchor)
-        share = (step - lo) / (hi - lo) if hi > lo else 0.0
-        room = (share if left else 1.0 - share) * self.top.getViewBox().width()
-        fm = QFontMetrics(label.textItem.font())
-        text = next((t for t in BEST_LABELS
-                     if fm.horizontalAdvance(t.format(value=step)) + 8 <= room), BEST_LABELS[-1])
-        if label.format != text:
-            label.setFormat(text)
+        """The label beside its line where there is room, as long as fits (fit_line_label):
+        a run early-stopped a few evaluations after its best put it past the plot's right
+        edge, and in a narrow panel "best test loss, step 140" ran past the left one."""
+        step = self.early.best_step
+        if step is not None:
+            fit_line_label(self.top, self.best_lines[0][1],
+                           [t.format(value=step) for t in BEST_LABELS])
 

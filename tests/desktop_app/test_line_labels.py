@@ -1,0 +1,49 @@
+"""Labels of reference and marker lines lie inside their plots: the update-ratio view's 10⁻³
+(it was cut to "0⁻³") and the divergence marker at a run's last step (cut at the right edge)."""
+
+from __future__ import annotations
+
+
+def test_reference_label_is_inside_the_plot(make_window, qtbot):
+    win = make_window()
+    win.resize(1024, 768)
+    lab, c = win.current_lab(), win.controller
+    panel = lab.grad
+    panel.mode_box.setCurrentIndex(panel.mode_box.findData("update_ratio"))
+    c.step(3)
+    qtbot.waitUntil(lambda: c.step_count == 3 and c.history.last.step == 3, timeout=10000)
+    panel.dirty = True
+    lab.refresh(c.history, force_range=True)
+    panel.plot.setYRange(-4, -2, padding=0)         # the 10⁻³ line in view
+    qtbot.wait(20)
+    label = panel.ref.label
+    assert label.isVisible() and label.toPlainText() == "10⁻³"
+    box = panel.plot.getViewBox().sceneBoundingRect()
+    text = label.mapRectToScene(label.boundingRect())
+    assert box.left() - 1 <= text.left() and text.right() <= box.right() + 1
+
+
+def _inside(plot, label) -> bool:
+    box = plot.getViewBox().sceneBoundingRect()
+    text = label.mapRectToScene(label.boundingRect())
+    return box.left() - 1 <= text.left() and text.right() <= box.right() + 1
+
+
+def test_divergence_label_at_the_last_step_is_inside_the_plot(make_window, qtbot):
+    win = make_window()
+    win.resize(1024, 768)
+    c = win.controller
+    with qtbot.waitSignal(c.run_started, timeout=20000):
+        win.load_preset("exploding_init")
+    with qtbot.waitSignal(c.diverged, timeout=20000):
+        c.play()
+    qtbot.waitUntil(lambda: not c.running, timeout=5000)
+    lab = win.labs["deep"]
+    for p in lab.panels():
+        p.dirty = True
+    lab.refresh(c.history, force_range=True)
+    qtbot.wait(20)
+    plot, line = lab.loss.div_lines[0]
+    assert line.value() == c.history.divergence.step
+    assert line.label.toPlainText().startswith("diverged")
+    assert _inside(plot, line.label), line.label.toPlainText()
