@@ -64,6 +64,9 @@ LESSON_TEXT = (
     "away towards the input; switch to tanh with xavier_normal, or relu with he_normal, and it "
     "flattens. Push <i>Weight scale σ_w</i> above 1.5 to make it explode. The dashed line "
     "is the mean-field prediction: √χ per layer, with χ = σ_w² E[φ′(z)²].</p>"
+    "<p>A panel title with ▾ is a menu of views: the activations panel shows the slope "
+    "φ′(z) per layer (the sigmoid's is at most 1/4), the decision-boundary panel the input "
+    "gradient ∂y/∂x₁ along a line, which deep plain ReLU nets shatter into noise.</p>"
     "<p>Presets (menu <i>Presets</i>) set up each effect with an explanation.</p>")
 
 
