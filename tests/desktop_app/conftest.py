@@ -57,3 +57,19 @@ def make_window(qtbot):
     for win in made:
         win.close()
         assert not win.controller.thread.isRunning()
+
+
+@pytest.fixture
+def app_font(qapp):
+    """The app's own font size for tests that build plots without a window: the theme sets it
+    when a window opens, so alone they ran at Qt's 9 pt, after any window test at 10 pt."""
+    from PySide6.QtGui import QFont
+
+    from desktop_app.theme import Theme
+
+    saved = QFont(qapp.font())
+    font = QFont(saved)
+    font.setPointSizeF(Theme().font_pt)
+    qapp.setFont(font)
+    yield
+    qapp.setFont(saved)

@@ -6,20 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.desktop_app.axis_helpers import drawn_labels
 
-@pytest.fixture(autouse=True)
-def app_font(qapp):
-    """The app's own font size (the theme sets it when a window opens)."""
-    from PySide6.QtGui import QFont
-
-    from desktop_app.theme import Theme
-
-    saved = QFont(qapp.font())
-    font = QFont(saved)
-    font.setPointSizeF(Theme().font_pt)
-    qapp.setFont(font)
-    yield
-    qapp.setFont(saved)
+pytestmark = pytest.mark.usefixtures("app_font")
 
 
 def _title_fits(plot, side="left") -> tuple[str, float, float]:
@@ -53,15 +42,7 @@ def test_grad_per_layer_left_title_fits_a_short_plot(qtbot, mode):
 
 
 def _drawn(axis) -> list[str]:
-    from PySide6.QtGui import QImage, QPainter
-
-    img = QImage(10, 10, QImage.Format_ARGB32)
-    p = QPainter(img)
-    try:
-        specs = axis.generateDrawSpecs(p)
-    finally:
-        p.end()
-    return [text for _, _, text in specs[2]] if specs else []
+    return [text for _, text in drawn_labels(axis)]
 
 
 @pytest.mark.parametrize("kind", ["loss", "activations"])

@@ -8,34 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtGui import QImage, QPainter
 
+from tests.desktop_app.axis_helpers import drawn_labels as _labels
 
-@pytest.fixture(autouse=True)
-def app_font(qapp):
-    """The app's own font size (the theme sets it when a window opens), whatever ran before:
-    alone, these tests ran at Qt's 9 pt and passed where the app's 10 pt got no label."""
-    from PySide6.QtGui import QFont
-
-    from desktop_app.theme import Theme
-
-    saved = QFont(qapp.font())
-    font = QFont(saved)
-    font.setPointSizeF(Theme().font_pt)
-    qapp.setFont(font)
-    yield
-    qapp.setFont(saved)
-
-
-def _labels(axis) -> list:
-    """The tick labels the axis draws now, as (rect, text)."""
-    img = QImage(10, 10, QImage.Format_ARGB32)
-    p = QPainter(img)
-    try:
-        specs = axis.generateDrawSpecs(p)
-    finally:
-        p.end()
-    return [(rect, text) for rect, _, text in specs[2]] if specs else []
+pytestmark = pytest.mark.usefixtures("app_font")
 
 
 def _plot(qtbot, width, x_range, layer_ticks=None):
