@@ -73,3 +73,14 @@ def app_font(qapp):
     qapp.setFont(font)
     yield
     qapp.setFont(saved)
+
+
+def run_until_diverged(win, qtbot):
+    """Load exploding_init in `win`, play until it diverges and stops; the Divergence."""
+    c = win.controller
+    with qtbot.waitSignal(c.run_started, timeout=20000):
+        win.load_preset("exploding_init")
+    with qtbot.waitSignal(c.diverged, timeout=20000) as sig:
+        c.play()
+    qtbot.waitUntil(lambda: not c.running, timeout=5000)
+    return sig.args[0]

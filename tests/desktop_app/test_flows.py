@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.desktop_app.conftest import small_config
+from tests.desktop_app.conftest import run_until_diverged, small_config
 
 
 def test_switching_labs_and_back_keeps_each_labs_settings(make_window, qtbot):
@@ -52,12 +52,7 @@ def test_play_after_a_divergence_says_why_nothing_happens(make_window, qtbot):
     once the status message had gone, the buttons looked broken."""
     win = make_window()
     c = win.controller
-    with qtbot.waitSignal(c.run_started, timeout=20000):
-        win.load_preset("exploding_init")
-    with qtbot.waitSignal(c.diverged, timeout=20000) as sig:
-        c.play()
-    qtbot.waitUntil(lambda: not c.running, timeout=5000)
-    step = sig.args[0].step
+    step = run_until_diverged(win, qtbot).step
     for action in (win.act_play, win.act_step):
         win.statusBar().clearMessage()
         action.trigger()

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from tests.desktop_app.conftest import run_until_diverged
+
 
 def test_reference_label_is_inside_the_plot(make_window, qtbot):
     win = make_window()
@@ -33,11 +35,7 @@ def test_divergence_label_at_the_last_step_is_inside_the_plot(make_window, qtbot
     win = make_window()
     win.resize(1024, 768)
     c = win.controller
-    with qtbot.waitSignal(c.run_started, timeout=20000):
-        win.load_preset("exploding_init")
-    with qtbot.waitSignal(c.diverged, timeout=20000):
-        c.play()
-    qtbot.waitUntil(lambda: not c.running, timeout=5000)
+    run_until_diverged(win, qtbot)
     lab = win.labs["deep"]
     for p in lab.panels():
         p.dirty = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.desktop_app.conftest import small_config
+from tests.desktop_app.conftest import run_until_diverged, small_config
 
 
 def test_step_play_pause_reset(make_window, qtbot):
@@ -103,12 +103,7 @@ def test_sine_draws_a_curve(make_window, qtbot):
 def test_exploding_preset_shows_banner_and_recovers(make_window, qtbot):
     win = make_window()
     c = win.controller
-    with qtbot.waitSignal(c.run_started, timeout=20000):
-        win.load_preset("exploding_init")
-    with qtbot.waitSignal(c.diverged, timeout=20000) as sig:
-        c.play()
-    div = sig.args[0]
-    qtbot.waitUntil(lambda: not c.running, timeout=5000)
+    div = run_until_diverged(win, qtbot)
     lab = win.labs["deep"]
     assert lab.banner.isVisible()
     assert f"step {div.step}" in lab.banner.title.text()
