@@ -141,7 +141,11 @@ def test_short_run_fills_the_plots_and_the_linear_prediction_is_rho_power(open_l
     win, lab = open_lab()
     c = win.controller
     T = 12
+    # The spectrum panel reads "Step 0" from the cached preview before the training thread's
+    # first snapshot arrives; the step gains come only with that snapshot, so wait for it.
     qtbot.waitUntil(lambda: lab.spectrum.label == "Step 0", timeout=10000)
+    qtbot.waitUntil(lambda: lab.gates.jac_data is not None, timeout=10000)
+    assert lab.gates.gates_step == 0
     redraw(win, lab)
     # Step 0, linear RNN with W_hh = 0.9·orthogonal: measured ‖∂L/∂h_t‖ lies on ρᵀ⁻ᵗ.
     t, y = lab.grad_time.measured.getData()
