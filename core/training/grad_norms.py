@@ -29,3 +29,18 @@ def wide_norms(grads: list[torch.Tensor], device: torch.device) -> tuple[torch.T
     if not math.isfinite(total):
         return wide, total
     return (wide if device.type == "cpu" else wide.to(device, torch.float32)), total
+
+
+@torch.no_grad()
+def clip_to_norm(grads: list[torch.Tensor], clip: float, grad_norm: float) -> None:
+    """Scale the gradients in place by clip / grad_norm (torch's clip_grads_with_norm_ formula).
+
+    The factor is formed in Python's float64: passed to torch as a float32 tensor, a finite
+    norm past 3.4e38 would become Inf and the factor 0, zeroing the gradient it should scale.
+    A factor below float32's smallest normal number (1.2e-38) would be flushed to 0 as well,
+    so it is applied as two square roots."""
+    if not grads:
+        return
+    factor = min(1.0, clip / (grad_norm + 1e-6))
+    for f in [factor] if factor > 1e-30 else [math.sqrt(factor)] * 2:
+        torch._foreach_mul_(grads, f)

@@ -28,7 +28,7 @@ from core.models.capture import Capture
 from core.training import probes
 from core.training.divergence import diagnose
 from core.training.early_stop import EarlyStopper
-from core.training.grad_norms import wide_norms
+from core.training.grad_norms import clip_to_norm, wide_norms
 from core.training.losses import mean_loss
 from core.training.meanfield_probe import MeanFieldCache, bias_tensors
 from core.training.optim import build_optimizer, set_hyper
@@ -273,7 +273,7 @@ class Trainer:
         clip = cfg.optim.clip_norm
         clipped = bool(update and clip > 0 and grad_norm > clip)  # a probe updates nothing
         if clipped:
-            torch.nn.utils.clip_grads_with_norm_(params, clip, torch.tensor(grad_norm))
+            clip_to_norm([p.grad for p in params], clip, grad_norm)
         stats, correct = {}, None
         if probe:
             correct = self._correct(out, y)

@@ -83,6 +83,21 @@ def test_clipping_bounds_the_update():
     assert delta == pytest.approx(0.5 * 0.01, rel=1e-4)
 
 
+def test_clipping_scales_a_finite_gradient_whose_norm_passes_float32s_largest_value():
+    """A weight gradient of 1e38 per entry is finite in float32, but its norm (~1e40) is not:
+    the clip factor must come from the float64 norm, or the gradient is zeroed instead of
+    scaled and the step moves nothing."""
+    tr = Trainer(small(optim={"clip_norm": 0.01, "lr": 0.5}))
+    w = tr.model.linears[1].weight
+    w.register_hook(lambda g: torch.full_like(g, 1e38))
+    before = [p.detach().clone() for p in tr.model.parameters()]
+    rec = tr.step()
+    assert rec.finite and rec.clipped and 3.5e38 < rec.grad_norm < math.inf
+    delta = math.sqrt(sum((p.detach().double() - b.double()).square().sum().item()
+                          for p, b in zip(tr.model.parameters(), before, strict=True)))
+    assert delta == pytest.approx(0.5 * 0.01, rel=1e-3)
+
+
 def test_l1_adds_sign_of_weights_to_gradient():
     cfg = small()
     a, b = Trainer(cfg), Trainer(cfg.with_value("optim.l1", 0.01))
