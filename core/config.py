@@ -111,7 +111,8 @@ class TrainConfig:
                             range=(1, 100_000), integer=True)
     early_stop: int = spec(0, "Early stopping patience: end the run when the test loss (which "
                            "plays the validation set here) has not improved on its best for "
-                           "this many evaluations in a row (every eval_every steps; 0 = off)",
+                           "this many evaluations in a row (every eval_every steps; 0 = off), and roll the "
+                           "network back to the weights of the best evaluation",
                            range=(0, 1000), integer=True)
 
 

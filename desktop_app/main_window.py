@@ -214,9 +214,11 @@ class MainWindow(QMainWindow):
     def _early_stopped(self, stop) -> None:
         """Good news, said plainly in the status bar (no banner: nothing went wrong)."""
         # Short enough for the status bar in presentation mode; the loss caption says more.
+        back = ("the net is rolled back to it" if stop.restored else
+                "its weights were not kept")        # a session saved by an older GradLab
         self.status(f"Early stopping ended the run at step {stop.step} (best test loss "
-                    f"{stop.best_test_loss:.3g} at step {stop.best_step}). Raise the patience "
-                    "to go on.", seconds=15)
+                    f"{stop.best_test_loss:.3g} at step {stop.best_step}; {back}). Raise the "
+                    "patience to go on.", seconds=15)
 
     def _config_changed(self, cfg, keys) -> None:
         for lab in self.labs.values():

@@ -38,6 +38,9 @@ class SessionData:
     history: History
     rng_state: dict[str, np.ndarray]        # e.g. {"torch_cpu": uint8, "batch_order": int64}
     meta: dict                              # JSON-able: app_version, created, step, note
+    # The model at early stopping's best evaluation (meta "best_step"), where one was kept:
+    # the optional member best.npz, laid out as weights.npz.
+    best_weights: dict[str, torch.Tensor] | None = None
 
 
 def app_version() -> str:
@@ -61,6 +64,8 @@ def save_session(path: str | os.PathLike, data: SessionData) -> None:
                 **{k: meta[k] for k in ("app_version", "created", "step")}}
     # Convert everything before the file is opened, so bad input never leaves a temp file.
     weights = {k: _tensor(v, f"model weight {k}") for k, v in data.model_state.items()}
+    best = (None if data.best_weights is None else
+            {k: _tensor(v, f"best weight {k}") for k, v in data.best_weights.items()})
     optim_tree, optim_arrays = optim_state.encode(data.optim_state)
     rng = {k: _array(v, f"rng state {k}") for k, v in data.rng_state.items()}
     try:
@@ -72,6 +77,8 @@ def save_session(path: str | os.PathLike, data: SessionData) -> None:
         write_json(zf, "manifest.json", manifest)
         write_json(zf, "config.json", data.config.to_dict())
         write_npz(zf, "weights.npz", weights)
+        if best is not None:
+            write_npz(zf, "best.npz", best)
         write_json(zf, "optimizer.json", optim_tree)
         write_npz(zf, "optimizer.npz", optim_arrays)
         write_npz(zf, "history.npz", data.history.to_arrays(), compress=True)
@@ -111,8 +118,11 @@ def load_session(path: str | os.PathLike) -> SessionData:
             history = History.from_arrays(arrays)
         except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
             raise r.fail(f"history.npz: {e}") from None
+        best = ({k: optim_state.numpy_to_tensor(a) for k, a in r.npz("best.npz").items()}
+                if "best.npz" in r.names else None)        # optional: older files lack it
         return SessionData(config=config, model_state=weights, optim_state=optim,
-                           history=history, rng_state=r.npz("rng.npz"), meta=meta)
+                           history=history, rng_state=r.npz("rng.npz"), meta=meta,
+                           best_weights=best)
 
 
 def _tensor(t, what: str) -> np.ndarray:

@@ -45,13 +45,21 @@ class EarlyStop:
     best_test_loss: float
     patience: int           # train.early_stop when the run ended
     evaluations: int        # evaluations since the best one (≥ patience)
+    # The network was rolled back to the weights of best_step (the point of early stopping:
+    # keep the model that generalised best). False only where those weights were not kept:
+    # a session saved by a version before the roll-back, with its best step before the save.
+    restored: bool = False
 
     def summary(self) -> str:
-        """One sentence for the status bar, the loss plot's caption and the command line."""
+        """Two sentences for the status bar, the loss plot's caption and the command line."""
+        back = (f"the network is rolled back to the weights of step {self.best_step}."
+                if self.restored else
+                f"the weights of step {self.best_step} were not kept, so the network keeps "
+                f"those of step {self.step}.")
         return (f"Early stopping ended the run at step {self.step}: the test loss has not "
                 f"improved for {self.evaluations} evaluation{'s' * (self.evaluations != 1)}; "
                 f"its best, "
-                f"{self.best_test_loss:.4g}, was at step {self.best_step}.")
+                f"{self.best_test_loss:.4g}, was at step {self.best_step}: {back}")
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,13 @@ def session_from_trainer(tr: Trainer, history: History, note: str = "") -> Sessi
            "cursor": np.array([tr._cursor], np.int64)}
     meta = {"app_version": _version(), "step": tr.step_count, "note": note,
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "diverged": tr.diverged is not None, "early_stopped": tr.stopped is not None}
+            "diverged": tr.diverged is not None, "early_stopped": tr.stopped is not None,
+            "best_step": tr.best_weights[0] if tr.best_weights is not None else None,
+            "rolled_back": tr.rolled_back}
+    best = (None if tr.best_weights is None else
+            {k: v.detach().cpu().clone() for k, v in tr.best_weights[1].items()})
     return SessionData(config=tr.config, model_state=model_state, optim_state=optim_state,
-                       history=history, rng_state=rng, meta=meta)
+                       history=history, rng_state=rng, meta=meta, best_weights=best)
 
 
 def trainer_from_session(data: SessionData, device: str | None = None) -> Trainer:
@@ -58,7 +62,24 @@ def trainer_from_session(data: SessionData, device: str | None = None) -> Traine
     # Early stopping's state is a function of the recorded test losses: rebuilt, not stored,
     # so the resumed run stops at the step an uninterrupted one would.
     tr.early = EarlyStopper.from_history(data.history)
+    _load_best(tr, data)
     return tr
+
+
+def _load_best(tr: Trainer, data: SessionData) -> None:
+    """The weights of the best evaluation (so that a resumed run rolls back to them as an
+    uninterrupted one would), and whether the saved weights already are those."""
+    best_step, rolled = data.meta.get("best_step"), data.meta.get("rolled_back")
+    for name, v in (("best_step", best_step), ("rolled_back", rolled)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int)
+                              or not 0 <= v <= tr.step_count):
+            raise SessionError(f"the session's {name} {v!r} is not a step of the run")
+    if data.best_weights is not None:
+        if best_step is None:
+            raise SessionError("the session has best weights (best.npz) but no best_step")
+        _check_weights(tr.model.state_dict(), data.best_weights)
+        tr.best_weights = (best_step, {k: v.to(tr.device) for k, v in data.best_weights.items()})
+    tr.rolled_back = rolled
 
 
 def _kind(dtype: torch.dtype) -> str:

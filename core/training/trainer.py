@@ -7,6 +7,7 @@ without a reset.
 
 A run ends by diverging (`diverged`, a non-finite number) or by early stopping (`stopped`, the
 test loss has not improved for `train.early_stop` evaluations); `step()` then refuses to go on.
+An early stop rolls the network back to the weights of its best evaluation.
 """
 
 from __future__ import annotations
@@ -78,6 +79,11 @@ class Trainer:
         self.step_count = 0
         self.diverged = None
         self.early = EarlyStopper()     # best test loss so far (restored: replayed from history)
+        # (step, weights) at the lowest test loss so far, kept at every improving evaluation
+        # (a copy of the state_dict, a small cost next to the evaluation itself) so that early
+        # stopping can roll back to them; rolled_back is that step once it has.
+        self.best_weights: tuple[int, dict[str, torch.Tensor]] | None = None
+        self.rolled_back: int | None = None
         self._order: torch.Tensor | None = None
         self._cursor = 0
         self._recent_norms: list[float] = []
@@ -97,7 +103,10 @@ class Trainer:
     def stopped(self) -> EarlyStop | None:
         """Why early stopping has ended the run, or None. It follows the patience: raising
         `train.early_stop` (set_hyper) above the evaluations since the best lets it go on."""
-        return self.early.stop(self.config.train.early_stop)
+        stop = self.early.stop(self.config.train.early_stop)
+        if stop is not None and self.rolled_back == stop.best_step:
+            stop = dataclasses.replace(stop, restored=True)
+        return stop
 
     def set_hyper(self, **changes) -> None:
         """Change lr, clip_norm, weight_decay, l1, momentum, augment_noise or early_stop
@@ -109,6 +118,8 @@ class Trainer:
             cfg = cfg.with_value(f"{LIVE[k]}.{k}", v)
         self.config = cfg
         set_hyper(self.optimizer, lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
+        if "early_stop" in changes and self.stopped is not None and self.rolled_back is None:
+            self._roll_back()          # a lowered patience ends the run without a step
         if "momentum" in changes:
             for g in self.optimizer.param_groups:
                 if "momentum" in g:
@@ -136,13 +147,26 @@ class Trainer:
         probe = step % cfg.train.probe_every == 0 or step == 1
         rec = self._measure(xb, yb, step, probe=probe, update=True)
         self.step_count = step
+        self.rolled_back = None                       # this step moved the weights
         if rec.divergence is not None:
             self.diverged = rec.divergence
         elif rec.test_loss == rec.test_loss:          # evaluated this step (not NaN)
             self.early.update(step, rec.test_loss)
-            if (stop := self.stopped) is not None:
-                rec = dataclasses.replace(rec, early_stop=stop)
+            if self.early.best_step == step:
+                self.best_weights = (step, {k: v.detach().clone()
+                                            for k, v in self.model.state_dict().items()})
+            if self.stopped is not None:
+                self._roll_back()
+                rec = dataclasses.replace(rec, early_stop=self.stopped)
         return rec
+
+    def _roll_back(self) -> None:
+        """Early stopping ended the run: load the weights of the best evaluation, where kept.
+        The optimizer's state (momentum, Adam's moments) stays that of the last step."""
+        best = self.best_weights
+        if best is not None and best[0] == self.early.best_step:
+            self.model.load_state_dict(best[1])
+            self.rolled_back = best[0]
 
     def probe(self, x: torch.Tensor | None = None, y: torch.Tensor | None = None) -> StepRecord:
         """Measure forward and backward on the training set (its first PROBE_LIMIT examples)

@@ -152,8 +152,11 @@ class LossCurvesPlot(LossAccuracyPanel):
                 "loss has not beaten its best for that many evaluations in a row; the test set "
                 "plays the validation set.")
         if stop is not None:
-            text += (f" The run ended at step {stop.step} with the weights of that step. To go "
-                     "on, raise the patience (or set it to off), or Reset for a fresh network.")
+            text += (f" The run ended at step {stop.step}, and the network was rolled back to "
+                     f"the weights of step {stop.best_step}: the curves end at step {stop.step}, "
+                     f"but the boundary and the other panels now show step {stop.best_step}'s "
+                     "net. To go on from there, raise the patience (or set it to off), or Reset "
+                     "for a fresh network.")
         return text
 
     def _restyle(self) -> None:
@@ -195,8 +198,9 @@ class LossCurvesPlot(LossAccuracyPanel):
             if not self.regression and np.isfinite(ta[i]):
                 text += f"; accuracy train {ta[i]:.1f}%, test {va[i]:.1f}%"
             if stop is not None:      # first: a cut caption keeps it
-                text = (f"Early stopping ended the run at step {stop.step}: no lower test loss "
-                        f"in {stop.evaluations} evaluations (patience {stop.patience}). " + text)
+                text = (f"Early stopping ended the run at step {stop.step} and rolled the net "
+                        f"back to step {stop.best_step}: no lower test loss in "
+                        f"{stop.evaluations} evaluations (patience {stop.patience}). " + text)
             self.set_note(text + ".", self._best_detail(stop))
         elif np.isfinite(ta).any():
             i = np.flatnonzero(np.isfinite(ta))[-1]

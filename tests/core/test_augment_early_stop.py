@@ -217,5 +217,7 @@ def test_cli_run_says_why_it_stopped_early(tmp_path, capsys):
     lines = (out_dir / "metrics.jsonl").read_text().splitlines()
     assert json.loads(lines[-1])["early_stop"]["step"] == want[0] == len(lines)
     assert (f"Early stopping ended the run at step {want[0]}: the test loss has not "
-            f"improved for 2 evaluations; its best, {want[2]:.4g}, was at step {want[1]}.") in out
+            f"improved for 2 evaluations; its best, {want[2]:.4g}, was at step {want[1]}: "
+            f"the network is rolled back to the weights of step {want[1]}.") in out
+    assert json.loads(lines[-1])["early_stop"]["restored"] is True
     assert f"{400 - want[0]} of the 400 steps not taken" in out

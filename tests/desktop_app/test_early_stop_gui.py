@@ -77,14 +77,16 @@ def test_early_stop_pauses_says_so_and_play_explains(make_window, qtbot):
     stop = sig.args[0]
     steps, vl = c.history.column("step"), c.history.column("test_loss")
     best, when = hand_best_and_stop(steps, vl, 2)
-    assert stop.step == when == c.step_count and stop.best_step == best
+    assert stop.step == when == c.step_count and stop.best_step == best and stop.restored
     assert "Early stopping ended the run at step" in win.statusBar().currentMessage()
+    assert "the net is rolled back to it" in win.statusBar().currentMessage()
     assert not win.statusBar().currentMessage().startswith("⚠")
     assert not lab.banner.isVisible()                        # good news: no red banner
     lab.loss.dirty = True
     lab.refresh(c.history, force_range=True)
     assert lab.loss.note.full_text.startswith(
-        f"Early stopping ended the run at step {when}: no lower test loss in 2 evaluations")
+        f"Early stopping ended the run at step {when} and rolled the net back to step {best}: "
+        "no lower test loss in 2 evaluations")
     assert lab.loss.best_lines[0][1].value() == best
     # Play now does nothing, and says why and how to go on.
     win.act_play.trigger()
