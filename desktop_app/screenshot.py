@@ -56,7 +56,11 @@ class ScreenshotRun(QObject):
             or (not c.running and c.early_stop() is not None)
         wants_boundary = any(t.name in ("boundary", "input_gradient")
                              for t in self.w.current_lab().tasks())
-        if done and (not wants_boundary or self._boundary_step >= c.step_count):
+        # After an early stop the panel shows the net rolled back to the best step.
+        stop = c.early_stop() if done else None
+        drawn = (self._boundary_step >= c.step_count if stop is None else
+                 self._boundary_step in (stop.best_step, 10**9))
+        if done and (not wants_boundary or drawn):
             if self.compare is None or self.compare is False:
                 return self._save()
             if self._compare_done():

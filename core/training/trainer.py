@@ -100,6 +100,12 @@ class Trainer:
         return self.model.layer_names()
 
     @property
+    def weights_step(self) -> int:
+        """The step whose weights the network holds: the last one, or the best evaluation's
+        once early stopping has rolled back to it (what a panel drawn from the net shows)."""
+        return self.rolled_back if self.rolled_back is not None else self.step_count
+
+    @property
     def stopped(self) -> EarlyStop | None:
         """Why early stopping has ended the run, or None. It follows the patience: raising
         `train.early_stop` (set_hyper) above the evaluations since the best lets it go on."""

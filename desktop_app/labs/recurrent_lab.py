@@ -259,7 +259,9 @@ class RecurrentLab(Lab):
         if self._pending:
             return                        # the slider's preview wins until the rebuild arrives
         moved = self._spec0 if snap.step > 0 else None
-        self.spectrum.set_spectrum(spec, f"Step {snap.step}", moved, BLOCK_NOTE.get(snap.kind, ""))
+        label = (f"Step {snap.step}" if snap.rolled_back is None else
+                 f"Step {snap.step}, rolled back to step {snap.rolled_back}")
+        self.spectrum.set_spectrum(spec, label, moved, BLOCK_NOTE.get(snap.kind, ""))
 
     def apply_theme(self, theme) -> None:
         super().apply_theme(theme)

@@ -20,6 +20,7 @@ class Boundary:
     ys: np.ndarray                 # grid coordinates along y (2d); empty for 1d
     values: np.ndarray             # (len(xs), len(ys)) P(class 1) / class, or (len(xs),) curve
     classes: int                   # 1 for regression
+    rolled_back: bool = False      # `step` is early stopping's best, rolled back to
 
 
 def compute_boundary(trainer, res: int = GRID) -> Boundary | None:
@@ -29,7 +30,7 @@ def compute_boundary(trainer, res: int = GRID) -> Boundary | None:
     ds = trainer.dataset
     if ds.is_sequence:
         return None
-    step = int(trainer.step_count)
+    step, rolled = int(trainer.weights_step), trainer.rolled_back is not None
     if ds.input_dim == 1:
         pts = np.concatenate([ds.x_train, ds.x_test])[:, 0]
         lo, hi = float(pts.min()), float(pts.max())
@@ -37,7 +38,7 @@ def compute_boundary(trainer, res: int = GRID) -> Boundary | None:
         xs = np.linspace(lo - pad, hi + pad, CURVE)
         out = trainer.predict(xs[:, None].astype(np.float32))
         return Boundary(step, "1d", (lo - pad, hi + pad, 0.0, 0.0), xs, np.empty(0),
-                        np.asarray(out, dtype=np.float64).ravel(), 1)
+                        np.asarray(out, dtype=np.float64).ravel(), 1, rolled)
     if ds.input_dim != 2:
         return None
     x0, x1, y0, y1 = grid_bounds(ds)
@@ -45,7 +46,7 @@ def compute_boundary(trainer, res: int = GRID) -> Boundary | None:
     gx, gy = np.meshgrid(xs, ys, indexing="ij")
     pts = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
     out = np.asarray(trainer.predict(pts), dtype=np.float64).reshape(res, res)
-    return Boundary(step, "2d", (x0, x1, y0, y1), xs, ys, out, int(ds.n_outputs))
+    return Boundary(step, "2d", (x0, x1, y0, y1), xs, ys, out, int(ds.n_outputs), rolled)
 
 
 def compute_input_gradient(trainer):
@@ -53,4 +54,4 @@ def compute_input_gradient(trainer):
     from core.analysis.shattered import shattering
 
     s = shattering(trainer)
-    return None if s is None else (int(trainer.step_count), s)
+    return None if s is None else (int(trainer.weights_step), s)

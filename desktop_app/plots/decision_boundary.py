@@ -228,7 +228,8 @@ class DecisionBoundaryPlot(ModePanel):
             self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
             bad = not np.all(np.isfinite(r.values))
             self.set_note(f"Model output at step {r.step}" + (
-                " is not finite (Inf/NaN): left uncoloured." if bad else "."))
+                " is not finite (Inf/NaN): left uncoloured." if bad else
+                ": early stopping rolled the net back to it." if r.rolled_back else "."))
             if rerange:
                 set_range(self.plot, x=(x0, x1))
                 set_range(self.plot, y=(y0, y1))
@@ -239,7 +240,9 @@ class DecisionBoundaryPlot(ModePanel):
         else:
             y = finite(r.values)
             self.curve.setData(r.xs, y)
-            self.set_note(f"Fitted curve at step {r.step}; dots: train, crosses: test.")
+            self.set_note(f"Fitted curve at step {r.step}"
+                          + (" (early stopping rolled the net back to it)" * r.rolled_back)
+                          + "; dots: train, crosses: test.")
             if rerange:
                 ds = self.dataset
                 yr = span(np.concatenate([ds.y_train[:, 0], ds.y_test[:, 0], y]), pad=0.05)

@@ -49,6 +49,7 @@ class RecurrentSnapshot:
     jac: np.ndarray | None = None  # (T−1,) rms ‖∂h_t/∂h_(t−1)‖ of a vanilla RNN, t = 2..T
     gate_pct: np.ndarray | None = None  # (len(GATE_PCT),) gate percentiles over batch × units,
                                         # averaged over time steps
+    rolled_back: int | None = None  # early stopping rolled the net back to this step's weights
 
 
 def recurrent_snapshot(trainer) -> RecurrentSnapshot | None:
@@ -85,4 +86,5 @@ def recurrent_snapshot(trainer) -> RecurrentSnapshot | None:
             with contextlib.suppress(RuntimeError, ValueError):
                 jac = np.asarray(step_jacobian_norms(model, x, max_batch=JAC_BATCH),
                                  dtype=np.float64)
-    return RecurrentSnapshot(step, kind, spec, gates, MEMORY_GATE.get(kind, ""), jac, pct)
+    return RecurrentSnapshot(step, kind, spec, gates, MEMORY_GATE.get(kind, ""), jac, pct,
+                             getattr(trainer, "rolled_back", None))

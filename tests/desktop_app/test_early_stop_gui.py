@@ -88,6 +88,14 @@ def test_early_stop_pauses_says_so_and_play_explains(make_window, qtbot):
         f"Early stopping ended the run at step {when} and rolled the net back to step {best}: "
         "no lower test loss in 2 evaluations")
     assert lab.loss.best_lines[0][1].value() == best
+    # The boundary is drawn from the net rolled back to the best step, and says so.
+    qtbot.waitUntil(lambda: lab.boundary.result is not None and lab.boundary.result.rolled_back,
+                    timeout=20000)
+    assert lab.boundary.result.step == best
+    lab.boundary.dirty = True
+    lab.refresh(c.history, force_range=True)
+    assert lab.boundary.note.full_text == (f"Model output at step {best}: early stopping rolled "
+                                           "the net back to it.")
     # Play now does nothing, and says why and how to go on.
     win.act_play.trigger()
     qtbot.wait(200)
@@ -189,3 +197,21 @@ def test_best_marker_waits_until_the_test_loss_stops_improving(make_window, qtbo
         assert visible == (best < newest), (best, newest)
         (shown if visible else hidden).append(newest)
     assert shown and hidden                     # both cases were seen
+
+
+def test_the_recurrent_snapshot_names_the_step_it_was_rolled_back_to():
+    """The Recurrent lab's spectrum and gates come from the rolled-back W_hh: its label says so."""
+    from core.presets import config_from_partial
+    from core.training.trainer import Trainer
+    from desktop_app.plots.rnn_task import recurrent_snapshot
+
+    cfg = config_from_partial({
+        "model": {"kind": "rnn", "width": 16},
+        "data": {"name": "adding", "seq_len": 10, "n_train": 64, "n_test": 64},
+        "optim": {"name": "adam", "lr": 0.05}, "train": {"eval_every": 2, "early_stop": 1}})
+    tr = Trainer(cfg)
+    list(tr.steps(500))
+    stop = tr.stopped
+    assert stop is not None and stop.restored
+    snap = recurrent_snapshot(tr)
+    assert snap.step == stop.step and snap.rolled_back == stop.best_step
