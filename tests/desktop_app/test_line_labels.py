@@ -11,9 +11,13 @@ def test_reference_label_is_inside_the_plot(make_window, qtbot):
     win.resize(1024, 768)
     lab, c = win.current_lab(), win.controller
     panel = lab.grad
+    panel.growth.timer.setInterval(300)             # the test need not wait 2 s
     panel.mode_box.setCurrentIndex(panel.mode_box.findData("update_ratio"))
     c.step(3)
-    qtbot.waitUntil(lambda: c.step_count == 3 and c.history.last.step == 3, timeout=10000)
+    qtbot.waitUntil(lambda: c.step_count == 3 and c.history.last.step == 3, timeout=30000)
+    # Once the records stop, the panel re-ranges at a later frame (step_axis.GrowthWatch):
+    # let that happen first, or it can undo the range set below during the wait.
+    qtbot.waitUntil(lambda: not panel.growth.growing, timeout=20000)
     panel.dirty = True
     lab.refresh(c.history, force_range=True)
     panel.plot.setYRange(-4, -2, padding=0)         # the 10⁻³ line in view
