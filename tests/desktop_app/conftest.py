@@ -50,7 +50,7 @@ def make_window(qtbot):
         if start:
             with qtbot.waitSignal(win.controller.run_started, timeout=60000):
                 win.start()
-            qtbot.waitUntil(lambda: len(win.controller.history) >= 1, timeout=10000)
+            qtbot.waitUntil(lambda: len(win.controller.history) >= 1, timeout=30000)
         return win
 
     yield make
@@ -78,9 +78,9 @@ def app_font(qapp):
 def run_until_diverged(win, qtbot):
     """Load exploding_init in `win`, play until it diverges and stops; the Divergence."""
     c = win.controller
-    with qtbot.waitSignal(c.run_started, timeout=20000):
+    with qtbot.waitSignal(c.run_started, timeout=30000):
         win.load_preset("exploding_init")
-    with qtbot.waitSignal(c.diverged, timeout=20000) as sig:
+    with qtbot.waitSignal(c.diverged, timeout=30000) as sig:
         c.play()
-    qtbot.waitUntil(lambda: not c.running, timeout=5000)
+    qtbot.waitUntil(lambda: not c.running, timeout=20000)
     return sig.args[0]

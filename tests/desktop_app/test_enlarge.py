@@ -67,7 +67,7 @@ def test_presentation_sizes_follow_the_window(make_window, qtbot):
     win.toggle_presentation(True)
     assert win.theme.presentation and win.theme.font_pt == 15.0
     win.resize(1280, 800)
-    qtbot.waitUntil(lambda: win.theme.scale == 0.7, timeout=3000)
+    qtbot.waitUntil(lambda: win.theme.scale == 0.7, timeout=20000)
     assert win.theme.font_pt == 10.5
     assert win.current_lab().grad.title_choice.font().pointSizeF() == win.theme.title_pt
     win.toggle_presentation(False)

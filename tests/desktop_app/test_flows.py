@@ -14,19 +14,19 @@ def test_switching_labs_and_back_keeps_each_labs_settings(make_window, qtbot):
     c = win.controller
     deep, recurrent = win.labs["deep"], win.labs["recurrent"]
     assert win.current_lab() is deep
-    with qtbot.waitSignal(c.run_started, timeout=20000):
+    with qtbot.waitSignal(c.run_started, timeout=30000):
         win.tabs.setCurrentWidget(recurrent)           # as by a click on its tab
     assert win.state.config.model.kind == "rnn"        # the recurrent lab's own default
     win.state.set_value("init.spectral_radius", 1.3)
     win.state.set_value("model.width", 12)
     rnn_cfg = win.state.config
-    with qtbot.waitSignal(c.run_started, timeout=20000) as sig:
+    with qtbot.waitSignal(c.run_started, timeout=30000) as sig:
         win.tabs.setCurrentWidget(deep)
     cfg = sig.args[0].config
     assert cfg.model.kind == "mlp" and cfg.model.depth == 7
     assert cfg.optim.lr == pytest.approx(0.02)
     assert deep.controls_panel.widgets["model.depth"].value() == 7
-    with qtbot.waitSignal(c.run_started, timeout=20000) as sig:
+    with qtbot.waitSignal(c.run_started, timeout=30000) as sig:
         win.tabs.setCurrentWidget(recurrent)
     assert sig.args[0].config == rnn_cfg == win.state.config
     assert recurrent.rho.value() == pytest.approx(1.3)
@@ -35,14 +35,14 @@ def test_switching_labs_and_back_keeps_each_labs_settings(make_window, qtbot):
 def test_switching_back_restores_the_preset_lesson(make_window, qtbot):
     win = make_window()
     c = win.controller
-    with qtbot.waitSignal(c.run_started, timeout=20000):
+    with qtbot.waitSignal(c.run_started, timeout=30000):
         assert win.load_preset("rnn_exploding")
     preset = win.state.preset
     assert preset is not None and preset.lab == "recurrent"
-    with qtbot.waitSignal(c.run_started, timeout=20000):
+    with qtbot.waitSignal(c.run_started, timeout=30000):
         win.tabs.setCurrentWidget(win.labs["deep"])
     assert win.state.preset is None
-    with qtbot.waitSignal(c.run_started, timeout=20000):
+    with qtbot.waitSignal(c.run_started, timeout=30000):
         win.tabs.setCurrentWidget(win.labs["recurrent"])
     assert win.state.preset is preset and win.state.config == preset.config
 
@@ -59,7 +59,7 @@ def test_play_after_a_divergence_says_why_nothing_happens(make_window, qtbot):
         text = win.statusBar().currentMessage()
         assert f"diverged at step {step}" in text and "Reset" in text, text
         assert not c.running and "Play" in win.act_play.text()
-    with qtbot.waitSignal(c.run_started, timeout=20000):
+    with qtbot.waitSignal(c.run_started, timeout=30000):
         win.act_reset.trigger()
     win.act_step.trigger()
-    qtbot.waitUntil(lambda: c.step_count == 1, timeout=10000)
+    qtbot.waitUntil(lambda: c.step_count == 1, timeout=30000)

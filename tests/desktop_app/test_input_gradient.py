@@ -14,7 +14,7 @@ def _gradient_view(win, qtbot):
     lab = win.current_lab()
     panel = lab.boundary
     panel.mode_box.setCurrentIndex(panel.mode_box.findData("shatter"))
-    qtbot.waitUntil(lambda: panel.gradient.result is not None, timeout=10000)
+    qtbot.waitUntil(lambda: panel.gradient.result is not None, timeout=30000)
     return lab, panel
 
 
@@ -26,12 +26,12 @@ def test_the_view_shows_the_trainers_input_gradient(make_window, qtbot, tmp_path
     c = win.controller
     c.step(3)
     qtbot.waitUntil(lambda: panel.gradient.result is not None
-                    and panel.gradient.result[0] == 3, timeout=10000)
+                    and panel.gradient.result[0] == 3, timeout=30000)
     step, shown = panel.gradient.result
     # The same weights, saved to a session file and measured again in this thread.
     path, errors = str(tmp_path / "run.gradlab"), []
     c.save_session(path, lambda err, _step: errors.append(err))
-    qtbot.waitUntil(lambda: len(errors) == 1, timeout=10000)
+    qtbot.waitUntil(lambda: len(errors) == 1, timeout=30000)
     assert errors == [""] or errors == [None]
     expected = shattering(trainer_from_session(load_session(path)))
     np.testing.assert_allclose(shown.grad, expected.grad, rtol=1e-5, atol=1e-7)
@@ -51,7 +51,7 @@ def test_switching_back_restores_the_boundary(make_window, qtbot):
     panel.mode_box.setCurrentIndex(panel.mode_box.findData("boundary"))
     assert [t.name for t in lab.tasks()] == ["boundary"]
     assert panel.boundary_view.isVisible() and not panel.gradient_view.isVisible()
-    qtbot.waitUntil(lambda: panel.result is not None, timeout=10000)
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=30000)
     assert "train" in panel.key_row.text()
 
 

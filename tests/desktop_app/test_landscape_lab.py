@@ -16,11 +16,11 @@ def open_lab(make_window, qtbot, cfg=None, **settings):
     lab = win.labs["landscape"]
     lab.set_settings(**{**FAST, **settings})
     assert win.show_lab("landscape")
-    qtbot.waitUntil(lambda: lab.frame is not None, timeout=15000)
+    qtbot.waitUntil(lambda: lab.frame is not None, timeout=30000)
     return win, lab
 
 
-def wait_frame(qtbot, lab, pred, timeout=15000):
+def wait_frame(qtbot, lab, pred, timeout=30000):
     qtbot.waitUntil(lambda: lab.frame is not None and not lab.busy and pred(lab.frame),
                     timeout=timeout)
     return lab.frame
@@ -46,7 +46,7 @@ def test_grid_has_the_requested_shape_and_its_centre_is_the_current_loss(make_wi
     assert len(x) == 21 and y[c] == pytest.approx(f.reference_loss, rel=1e-5)
     # Curvature readout: numbers and a plain-words status.
     r = lab.readout
-    qtbot.waitUntil(lambda: r.report is not None and r.report.step == 6, timeout=5000)
+    qtbot.waitUntil(lambda: r.report is not None and r.report.step == 6, timeout=30000)
     for key in ("lambda_max", "lambda_min", "trace", "two_over_lr"):
         assert np.isfinite(float(r.values[key].text().split()[0].lstrip("(")))   # "(2.0 ± …"
     assert float(r.values["two_over_lr"].text().split()[0]) == pytest.approx(2 / 0.1)
@@ -70,7 +70,7 @@ def test_newer_request_cancels_the_older_and_stale_results_are_dropped(make_wind
     w = lab.worker
     emitted = []
     w.frame_ready.connect(lambda rid, f: emitted.append(rid))
-    with qtbot.waitSignal(w.progress, timeout=15000,
+    with qtbot.waitSignal(w.progress, timeout=30000,
                           check_params_cb=lambda rid, frac, text: rid == w.latest):
         lab.set_settings(resolution=201)           # seconds of work: shows progress
     slow = w.latest
@@ -95,11 +95,11 @@ def test_saddle_preset_reports_a_saddle(make_window, qtbot):
     lab = win.labs["landscape"]
     assert win.current_lab() is lab
     lab.set_settings(**FAST)
-    qtbot.waitUntil(lambda: win.controller.info.config.init.scheme == "zeros", timeout=15000)
+    qtbot.waitUntil(lambda: win.controller.info.config.init.scheme == "zeros", timeout=30000)
     win.controller.step(3)
-    f = wait_frame(qtbot, lab, lambda f: f.step == 3, timeout=20000)
+    f = wait_frame(qtbot, lab, lambda f: f.step == 3, timeout=30000)
     qtbot.waitUntil(lambda: lab.readout.report is not None and lab.readout.report.step == 3,
-                    timeout=5000)
+                    timeout=30000)
     assert lab.readout.status_key == "saddle"
     assert lab.readout.status.text() == "Saddle point"
     assert float(lab.readout.values["lambda_min"].text().split()[0]) < 0
@@ -128,7 +128,7 @@ def test_direction_types_and_new_directions(make_window, qtbot):
     c = win.controller
     for n in (2, 4, 6):                           # a path of a few snapshots
         c.step(2)
-        qtbot.waitUntil(lambda n=n: lab._snap is not None and lab._snap.step == n, timeout=5000)
+        qtbot.waitUntil(lambda n=n: lab._snap is not None and lab._snap.step == n, timeout=30000)
     f0 = wait_frame(qtbot, lab, lambda f: f.step == 6)
     assert f0.kind == "filter" and f0.epoch == 0
     assert len(lab.trajectory) >= 3
@@ -224,7 +224,7 @@ def test_export_writes_the_npz_and_the_plots(make_window, qtbot, tmp_path):
 def test_closing_mid_computation_leaves_no_running_thread(make_window, qtbot):
     win, lab = open_lab(make_window, qtbot, cfg=small_config(**{"model.width": 64}))
     w = lab.worker
-    with qtbot.waitSignal(w.progress, timeout=15000,
+    with qtbot.waitSignal(w.progress, timeout=30000,
                           check_params_cb=lambda rid, frac, text: rid == w.latest):
         lab.set_settings(resolution=201)
     assert w.isRunning() and lab.busy
@@ -266,7 +266,7 @@ def test_forced_refresh_re_ranges_even_if_a_frame_drew_during_settle(make_window
     win, lab = open_lab(make_window, qtbot)
     c = win.controller
     c.step(40)
-    qtbot.waitUntil(lambda: c.step_count >= 40 and not c.running, timeout=20000)
+    qtbot.waitUntil(lambda: c.step_count >= 40 and not c.running, timeout=30000)
     last = float(c.history.column("step")[-1])
     lab.loss.top.setXRange(0, 2 * last, padding=0)     # a range from while the run grew
     lab.loss.growth.arrived()                          # records have just arrived

@@ -35,12 +35,12 @@ def test_loss_axis_ends_at_the_last_step_after_training_stops(make_window, qtbot
     c, panel = win.controller, win.labs["deep"].loss
     panel.growth.timer.setInterval(300)                 # the test need not wait 2 s
     c.step(40)
-    qtbot.waitUntil(lambda: c.step_count == 40, timeout=20000)
-    qtbot.waitUntil(lambda: not panel.growth.growing, timeout=5000)
+    qtbot.waitUntil(lambda: c.step_count == 40, timeout=30000)
+    qtbot.waitUntil(lambda: not panel.growth.growing, timeout=20000)
     last = float(c.history.column("step")[-1])
     # Once no records arrive, the panel re-ranges (at the next frame) to end at the last step.
     qtbot.waitUntil(lambda: last <= x_range(panel.top)[1] <= last * (1 + END_PAD) + 1e-6,
-                    timeout=5000)
+                    timeout=20000)
     lo, hi = x_range(panel.top)
     assert lo == 0 and last <= hi
     assert x_range(panel.bottom)[1] == pytest.approx(hi)              # accuracy shares the axis
@@ -51,7 +51,7 @@ def test_a_forced_range_is_a_final_picture(make_window, qtbot):
     win = make_window()
     c, panel = win.controller, win.labs["deep"].loss
     c.step(30)
-    qtbot.waitUntil(lambda: c.step_count == 30, timeout=20000)
+    qtbot.waitUntil(lambda: c.step_count == 30, timeout=30000)
     panel.growth.arrived()                              # as if steps were still arriving
     panel.dirty = True
     assert panel.refresh(c.history, force_range=True)

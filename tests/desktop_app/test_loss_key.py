@@ -21,9 +21,9 @@ def test_a_non_finite_whole_set_loss_leaves_train_test_and_gap_out_of_the_key(ma
     win = make_window(_exploding())
     c, panel = win.controller, win.labs["deep"].loss
     if c.history.divergence is None:
-        with qtbot.waitSignal(c.diverged, timeout=20000):
+        with qtbot.waitSignal(c.diverged, timeout=30000):
             c.play()
-    qtbot.waitUntil(lambda: not c.running, timeout=5000)
+    qtbot.waitUntil(lambda: not c.running, timeout=30000)
     panel.dirty = True
     panel.refresh(c.history, force_range=True)
     assert _n(panel.train) + _n(panel.test) == 0      # what the key must not claim
@@ -34,10 +34,10 @@ def test_a_non_finite_whole_set_loss_leaves_train_test_and_gap_out_of_the_key(ma
         assert "train acc." in names and "test acc." in names
     # A fresh run that trains normally lists everything again.
     win.state.set_value("init.scale", 1.0)
-    with qtbot.waitSignal(c.run_started, timeout=20000):
+    with qtbot.waitSignal(c.run_started, timeout=30000):
         win.labs["deep"].banner.reset_button.click()
     c.step(3)
-    qtbot.waitUntil(lambda: c.step_count == 3, timeout=10000)
+    qtbot.waitUntil(lambda: c.step_count == 3, timeout=30000)
     panel.dirty = True
     panel.refresh(c.history, force_range=True)
     assert panel.key_row.text() == "batch train test gap"

@@ -81,7 +81,7 @@ def test_captions_print_no_raw_exponents(make_window, qtbot):
     win = make_window()
     c, lab = win.controller, win.labs["deep"]
     c.step(10)
-    qtbot.waitUntil(lambda: c.step_count == 10, timeout=20000)
+    qtbot.waitUntil(lambda: c.step_count == 10, timeout=30000)
     for p in lab.panels():
         p.dirty = True
     lab.refresh(c.history, force_range=True)

@@ -31,7 +31,7 @@ def test_span_box_keeps_what_the_student_types_while_frames_arrive(make_window, 
     qtbot.keyClicks(edit, "0.7")                 # typed, not yet confirmed with Enter
     rid0 = lab.frame.rid
     c.step(2)
-    qtbot.waitUntil(lambda: lab.frame.rid != rid0, timeout=15000)
+    qtbot.waitUntil(lambda: lab.frame.rid != rid0, timeout=30000)
     qtbot.wait(100)
     assert edit.text() == "0.7"
 
@@ -50,7 +50,7 @@ def test_title_choice_follows_its_item_text(qtbot):
     box.setItemText(i, "Loss")                   # a regression task
     qtbot.wait(50)
     box.setItemText(i, "Loss and accuracy")      # then a classification task: "Loss a…" before
-    qtbot.waitUntil(lambda: box.width() >= box.sizeHint().width(), timeout=2000)
+    qtbot.waitUntil(lambda: box.width() >= box.sizeHint().width(), timeout=10000)
 
 
 def test_tooltips_give_exact_limits_and_no_double_click_hint_on_a_choice(qapp):

@@ -27,7 +27,7 @@ def test_slope_view_draws_the_recorded_slopes(make_window, qtbot):
     panel = lab.activations
     panel.which.setCurrentIndex(panel.which.findData("fprime_mean"))
     c.step(4)
-    qtbot.waitUntil(lambda: c.step_count == 4 and c.history.last.step == 4, timeout=10000)
+    qtbot.waitUntil(lambda: c.step_count == 4 and c.history.last.step == 4, timeout=30000)
     lab.refresh(c.history, force_range=True)
     m = c.history.layer_matrix("fprime_mean")
     x, y = panel.slope.now.getData()
