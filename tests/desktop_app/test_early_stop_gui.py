@@ -73,7 +73,7 @@ def test_early_stop_pauses_says_so_and_play_explains(make_window, qtbot):
     c, lab = win.controller, win.labs["deep"]
     with qtbot.waitSignal(c.early_stopped, timeout=30000) as sig:
         win.act_play.trigger()
-    qtbot.waitUntil(lambda: not c.running, timeout=5000)
+    qtbot.waitUntil(lambda: not c.running, timeout=30000)
     stop = sig.args[0]
     steps, vl = c.history.column("step"), c.history.column("test_loss")
     best, when = hand_best_and_stop(steps, vl, 2)
@@ -106,7 +106,7 @@ def test_early_stop_pauses_says_so_and_play_explains(make_window, qtbot):
     gen = c.gen
     win.state.set_value("train.early_stop", 100)
     c.step(5)
-    qtbot.waitUntil(lambda: c.step_count == when + 5, timeout=10000)
+    qtbot.waitUntil(lambda: c.step_count == when + 5, timeout=30000)
     assert c.gen == gen
     lab.loss.dirty = True
     lab.refresh(c.history, force_range=True)
@@ -158,11 +158,11 @@ def test_the_landscape_labs_loss_caption_follows_a_live_patience(make_window, qt
     c = win.controller
     with qtbot.waitSignal(c.early_stopped, timeout=30000) as sig:
         win.act_play.trigger()
-    qtbot.waitUntil(lambda: not c.running, timeout=5000)
+    qtbot.waitUntil(lambda: not c.running, timeout=30000)
     when = sig.args[0].step
     win.state.set_value("train.early_stop", 100)        # the Deep lab's control: live
     c.step(5)
-    qtbot.waitUntil(lambda: c.step_count == when + 5, timeout=10000)
+    qtbot.waitUntil(lambda: c.step_count == when + 5, timeout=30000)
     assert win.show_lab("landscape") and win.controller.gen == c.gen     # same run, no rebuild
     lab = win.labs["landscape"]
     lab.loss.dirty = True
