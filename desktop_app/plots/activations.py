@@ -52,8 +52,9 @@ class ActivationsPlot(PlotPanel):
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
         self.which = self.title_box(
-            [("Activations h = φ(z)", "act_pct"), ("Pre-activations z = Wh + b", "pre_pct"),
-             ("Slope |φ′(z)| per layer", "fprime_mean")],
+            [("Activations h = φ(z)", "act_pct", "Activations"),
+             ("Pre-activations z = Wh + b", "pre_pct", "Pre-activations"),
+             ("Slope |φ′(z)| per layer", "fprime_mean", "Slope |φ′(z)|")],
             "Distribution over the batch and units of each layer: the output of the "
             "activation φ, or its input (the pre-activation z); or the mean slope |φ′(z)|, "
             "the factor by which backprop scales the gradient in each layer")

@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QElidingLabel
 
 from desktop_app.plots.icons import corners_icon
 from desktop_app.plots.legend_place import place_legend
 from desktop_app.plots.note_label import NoteLabel
 from desktop_app.plots.title_combo import TitleCombo
+from desktop_app.plots.title_label import TitleLabel
 from desktop_app.theme import Theme, style_plot_item
 
 RANGE_INTERVAL = 0.4    # seconds between manual axis re-rangings (autorange each frame is costly)
@@ -133,6 +133,7 @@ class PlotPanel(QFrame):
 
     key = "plot"          # file-name stem for exports
     title = "Plot"
+    short_title = ""     # shown where the title does not fit (see title_label.py)
     enlarge_requested = Signal()    # the lab enlarges this panel to its whole plots area, or back
 
     def __init__(self, theme: Theme, parent: QWidget | None = None):
@@ -153,10 +154,10 @@ class PlotPanel(QFrame):
         lay.setContentsMargins(4, 2, 4, 2)
         lay.setSpacing(1)
         head = QHBoxLayout()
-        self.title_label = QElidingLabel(self.title)   # elides with … when the panel is narrow
+        # In full, else its short form, else elided with … when the panel is narrow
+        self.title_label = TitleLabel(self.title, self.short_title)
         self.title_label.setObjectName("plotTitle")
         self.title_label.setToolTip(self.title)
-        self.title_label.setMinimumWidth(40)
         head.addWidget(self.title_label, 1)   # takes the free space; elides when short of it
         self.tools = head                     # options are inserted at index 1
         self.title_choice: TitleCombo | None = None   # set by title_box
@@ -301,8 +302,9 @@ class PlotPanel(QFrame):
         growing = self.growth is not None and self.growth.growing and not self._final
         fit_steps(plot, lo, hi, growing)
 
-    def title_box(self, items: list[tuple[str, str]], tip: str) -> TitleCombo:
-        """Make the title a choice of what the panel shows: `items` are (title, data)."""
+    def title_box(self, items: list[tuple], tip: str) -> TitleCombo:
+        """Make the title a choice of what the panel shows: `items` are (title, data) or
+        (title, data, short title)."""
         box = TitleCombo(items, tip)
         self.title_label.hide()
         self.tools.insertWidget(0, box)
@@ -417,8 +419,9 @@ class ModePanel(PlotPanel):
 
     mode_box: QComboBox
 
-    def add_mode_box(self, items: list[tuple[str, str]], tip: str) -> None:
-        """The title becomes the choice of mode: `items` are (title for the mode, mode)."""
+    def add_mode_box(self, items: list[tuple], tip: str) -> None:
+        """The title becomes the choice of mode: `items` are (title for the mode, mode) or
+        (title, mode, short title for a narrow panel)."""
         self.mode_box = self.title_box(items, tip)
         self.mode_box.currentIndexChanged.connect(self._mode_changed)
 

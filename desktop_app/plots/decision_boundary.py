@@ -14,7 +14,6 @@ from desktop_app.plots.base import ModePanel, new_plot, set_range, style_colorba
 from desktop_app.plots.clean import finite, span
 from desktop_app.plots.input_gradient import InputGradientView
 from desktop_app.plots.rnn_key import KeyRow
-from desktop_app.plots.title_combo import SHORT_ROLE
 from desktop_app.theme import CLASS_COLORS, OKABE_ITO, blend, style_plot_item
 
 PALE = 0.5       # how much of a class colour its background area gets
@@ -32,7 +31,8 @@ def class_colormap(classes: int, theme) -> pg.ColorMap:
     return pg.ColorMap(np.linspace(0.0, 1.0, classes), pale)
 
 
-VIEWS = [("Decision boundary", "boundary"), ("Input gradient ∂y/∂x₁ (shattering)", "shatter")]
+VIEWS = [("Decision boundary", "boundary", "Boundary"),
+         ("Input gradient ∂y/∂x₁ (shattering)", "shatter", "Input gradient ∂y/∂x₁")]
 
 
 class DecisionBoundaryPlot(ModePanel):
@@ -75,7 +75,6 @@ class DecisionBoundaryPlot(ModePanel):
         self.add_mode_box(VIEWS, "Decision boundary: the model's output over the input plane.\n"
                           "Input gradient: ∂y/∂x₁ along a line of inputs; deep plain ReLU nets "
                           "shatter it into white noise (Balduzzi et al. 2017).")
-        self.mode_box.setItemData(1, "Input gradient ∂y/∂x₁", SHORT_ROLE)   # a narrow panel
 
     @property
     def shows_gradient(self) -> bool:

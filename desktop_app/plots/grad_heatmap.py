@@ -16,6 +16,7 @@ from desktop_app.plots.step_heatmap import WINDOW, StepHeatmapPanel
 class GradHeatmapPlot(StepHeatmapPanel):
     key = "grad_heatmap"
     title = "Gradient flow over time"
+    short_title = "Gradient flow"
     rows_label = "hidden layer l"
     bar_label = "‖∂L/∂hₗ‖"
 

@@ -31,6 +31,7 @@ def bar_label(log: bool, same: bool = False) -> str:
 class LandscapeMapPlot(PlotPanel):
     key = "loss_landscape"
     title = "Loss landscape L(θ + αδ + βη)"
+    short_title = "Loss landscape"
     view_changed = Signal(str)           # "2d" or "3d" (after any fallback)
 
     def __init__(self, theme, parent=None):

@@ -23,6 +23,7 @@ def _color(label: str) -> str:
 class LandscapeSlicePlot(PlotPanel):
     key = "loss_slice"
     title = "1-D slices through θ"
+    short_title = "1-D slices"
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)

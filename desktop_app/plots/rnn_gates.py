@@ -102,7 +102,8 @@ class RnnGatePlot(PlotPanel):
             item.setVisible(g)
         if g:
             s = self.symbol
-            self.title_label.setText(f"{SYMBOLS[self.kind][1].capitalize()} over time")
+            name = SYMBOLS[self.kind][1].capitalize()
+            self.title_label.setText(f"{name} over time", name)
             self.top.setLabel("bottom", "time step t")
             self.fit_label(self.top, "left", "hidden unit", "unit")
             self.fit_label(self.bottom, "left", f"mean {s}<sub>t</sub>", f"{s}<sub>t</sub>")
@@ -113,7 +114,7 @@ class RnnGatePlot(PlotPanel):
                               (GATE_COLOR, "dash_point", "90th / 10th pct"),
                               (t.muted, "dash", "0.5 = σ(0)")], t)
         else:
-            self.title_label.setText("Step gain ‖∂hₜ/∂hₜ₋₁‖")
+            self.title_label.setText("Step gain ‖∂hₜ/∂hₜ₋₁‖", "Step gain")
             self.top.setLabel("bottom", "time step t")
             self.fit_label(self.top, "left", "rms ‖∂h<sub>t</sub>/∂h<sub>t−1</sub>‖", "gain")
             self.fit_label(self.bottom, "left", "gain per step", "gain")

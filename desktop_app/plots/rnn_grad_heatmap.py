@@ -25,8 +25,9 @@ class RnnGradHeatmapPlot(ModePanel, StepHeatmapPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.add_mode_box([("Gradient ‖∂L/∂hₜ‖ over training", "abs"),
-                           ("‖∂L/∂hₜ‖ ÷ its value at t = T, over training", "rel")],
+        self.add_mode_box([("Gradient ‖∂L/∂hₜ‖ over training", "abs", "‖∂L/∂hₜ‖"),
+                           ("‖∂L/∂hₜ‖ ÷ its value at t = T, over training", "rel",
+                            "‖∂L/∂hₜ‖ ÷ at T")],
                           "Colour: log10 of the gradient reaching each time step, or of "
                           "its ratio to the gradient at the step the loss reads")
         self.loss_steps = 1

@@ -47,6 +47,7 @@ def ratio_text(r: float) -> str:
 class RnnGradTimePlot(PlotPanel):
     key = "rnn_grad_through_time"
     title = "Gradient through time"
+    short_title = "‖∂L/∂hₜ‖ vs t"
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)

@@ -38,7 +38,8 @@ class RnnLossPlot(ModePanel, LossAccuracyPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.add_mode_box([(RUN_TITLES[True], "run"), ("Loss: RNN vs LSTM vs GRU", "compare")],
+        self.add_mode_box([(RUN_TITLES[True], "run"), ("Loss: RNN vs LSTM vs GRU", "compare",
+                                                    "RNN vs LSTM vs GRU")],
                           "This run's loss, or the comparison of the three kinds of "
                           "recurrent net on the same task and seed (Compare button)")
         self.key_row = KeyRow(self)

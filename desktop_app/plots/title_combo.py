@@ -24,10 +24,12 @@ SHORT_ROLE = Qt.UserRole + 1
 
 
 class TitleCombo(QComboBox):
-    def __init__(self, items: list[tuple[str, str]], tip: str, parent=None):
+    def __init__(self, items: list[tuple], tip: str, parent=None):
         super().__init__(parent)
-        for text, data in items:
+        for text, data, *short in items:       # (title, data) or (title, data, short title)
             self.addItem(text, data)
+            if short:
+                self.setItemData(self.count() - 1, short[0], SHORT_ROLE)
         self.setToolTip(tip)
         self.setFrame(False)
         self.setObjectName("plotTitle")
