@@ -83,11 +83,32 @@ def spectrum(qtbot):
     return p
 
 
+def _arrangement(panel):
+    return (panel.view.width(), panel.view.height(), panel.stacked,
+            panel.plane.vb.geometry().getRect(), panel.sv.vb.geometry().getRect())
+
+
+def _until_still(qtbot, panel, turns=5, timeout_s=20.0):
+    """Wait until the panel's arrangement has not changed for `turns` rounds of the event
+    loop: a resize arranges the plots from a 0 ms timer and their layout follows on posted
+    events, so a fixed 50 ms wait read a half-done arrangement on a loaded machine."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    still, last = 0, None
+    while still < turns:
+        qtbot.wait(10)                   # at least one round of the event loop
+        now = _arrangement(panel)
+        still = still + 1 if now == last else 0
+        last = now
+        assert time.monotonic() < deadline, f"the arrangement never settled: {now}"
+
+
 def _settle(qtbot, panel, w, h):
     panel.resize(w, h)
-    qtbot.wait(50)
+    _until_still(qtbot, panel)
     panel.draw(None, True)
-    qtbot.wait(50)
+    _until_still(qtbot, panel)
     return panel.plane.vb.geometry(), panel.sv.vb.geometry(), panel.view.width()
 
 
