@@ -407,9 +407,15 @@ class LandscapeLab(Lab):
             return True
         if self._busy_rid or self._timer.isActive():
             return False
-        if self._snap is None or self._snap.step < last.step:
+        # An early-stopped run's net is rolled back: its snapshots carry the best step.
+        stop = self.controller.early_stop()
+
+        def current(step: int) -> bool:
+            return step >= last.step or (stop is not None and step == stop.best_step)
+
+        if self._snap is None or not current(self._snap.step):
             return False
-        return bool(self.error) or (self.frame is not None and self.frame.step >= last.step)
+        return bool(self.error) or (self.frame is not None and current(self.frame.step))
 
     def settle(self, timeout_s: float = SETTLE_S) -> bool:
         """Wait, processing events, until the newest weights' landscape is shown (or failed)."""

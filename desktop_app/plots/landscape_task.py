@@ -23,7 +23,7 @@ TRAJ_MAX_BYTES = 64 * 2**20
 class LandscapeSnapshot:
     """The trainer's weights at one step, as numpy copies (picklable, never live tensors)."""
 
-    step: int
+    step: int                           # Trainer.weights_step: the best one after a roll-back
     theta: np.ndarray                   # (n,) float32: parameters, flat, in state_dict order
     state: dict[str, np.ndarray]        # the full state_dict (parameters and buffers)
     lr: float
@@ -54,7 +54,9 @@ def landscape_snapshot(trainer, subset: int = 256) -> LandscapeSnapshot | None:
             losses[split] = float(trainer.evaluate(xs, ys)[0])
     o = trainer.config.optim
     kind = trainer.dataset.loss_kind
-    return LandscapeSnapshot(step=int(trainer.step_count), theta=theta, state=state,
+    # The step whose weights these are: early stopping's best once it has rolled the net back
+    # (the lab's captions and its request key follow it; the last step's would be stale).
+    return LandscapeSnapshot(step=int(trainer.weights_step), theta=theta, state=state,
                              lr=float(o.lr), optimizer=o.name, momentum=float(o.momentum),
                              loss_kind=kind, subset=int(subset), eval_loss=losses)
 

@@ -1,0 +1,56 @@
+"""Early stopping's roll-back as the window shows it: the landscape lab centres on the rolled-back
+net and names its step, and the loss caption claims only what is true."""
+
+from __future__ import annotations
+
+from tests.desktop_app.test_early_stop_gui import overfitting
+
+FAST = {"resolution": 11, "subset": 64}
+
+
+def open_landscape(make_window, qtbot, cfg):
+    win = make_window(cfg)
+    lab = win.labs["landscape"]
+    lab.set_settings(**FAST)
+    assert win.show_lab("landscape")
+    qtbot.waitUntil(lambda: lab.frame is not None, timeout=30000)
+    return win, lab
+
+
+def test_a_live_lowered_patience_redraws_the_landscape_at_the_rolled_back_net(make_window,
+                                                                             qtbot):
+    """Lowering the patience while paused rolls the net back without a step: the landscape
+    kept the frame of the last step's weights (its request key is the step), centred on a
+    net the trainer no longer holds."""
+    win, lab = open_landscape(make_window, qtbot, overfitting(0))
+    c = win.controller
+    c.step(60)
+    qtbot.waitUntil(lambda: c.step_count == 60, timeout=30000)
+    qtbot.waitUntil(lambda: lab.frame is not None and lab.frame.step == 60 and not lab.busy,
+                    timeout=30000)
+    before = lab.frame
+    win.state.set_value("train.early_stop", 1)          # the run is over: it rolls back
+    stop = c.early_stop()
+    assert stop is not None and stop.best_step < 60
+    qtbot.waitUntil(lambda: lab.frame is not before and not lab.busy, timeout=30000)
+    assert lab.frame.step == stop.best_step
+    assert lab.settle(timeout_s=5)
+    lab.refresh(c.history, force_range=True)
+    assert f"Step {stop.best_step}: " in lab.map.note.full_text
+    assert "Step 60" not in lab.map.note.full_text
+
+
+def test_the_landscape_of_an_early_stopped_run_names_the_best_step_and_settles(make_window,
+                                                                               qtbot):
+    """Its caption said 'Step <last>' about the net of the best step, and the screenshot's
+    wait must still end."""
+    win, lab = open_landscape(make_window, qtbot, overfitting(2))
+    c = win.controller
+    with qtbot.waitSignal(c.early_stopped, timeout=30000) as sig:
+        win.act_play.trigger()
+    qtbot.waitUntil(lambda: not c.running, timeout=30000)
+    stop = sig.args[0]
+    assert stop.restored and stop.best_step < stop.step
+    assert lab.settle(timeout_s=20)
+    assert lab.frame.step == stop.best_step
+    assert lab.readout.report is None or lab.readout.report.step == stop.best_step
