@@ -108,7 +108,11 @@ class Trainer:
     @property
     def stopped(self) -> EarlyStop | None:
         """Why early stopping has ended the run, or None. It follows the patience: raising
-        `train.early_stop` (set_hyper) above the evaluations since the best lets it go on."""
+        `train.early_stop` (set_hyper) above the evaluations since the best lets it go on.
+        None on a diverged run: divergence ended it, and a patience lowered afterwards must not
+        roll the diverged net back to weights the run no longer stands on."""
+        if self.diverged is not None:
+            return None
         stop = self.early.stop(self.config.train.early_stop)
         if stop is not None and self.rolled_back == stop.best_step:
             stop = dataclasses.replace(stop, restored=True)
