@@ -77,8 +77,17 @@ def _load_best(tr: Trainer, data: SessionData) -> None:
     if data.best_weights is not None:
         if best_step is None:
             raise SessionError("the session has best weights (best.npz) but no best_step")
-        _check_weights(tr.model.state_dict(), data.best_weights)
-        tr.best_weights = (best_step, {k: v.to(tr.device) for k, v in data.best_weights.items()})
+        expected = tr.model.state_dict()
+        _check_weights(expected, data.best_weights)
+        bad = [k for k, v in data.best_weights.items()
+               if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+        if bad:      # the best evaluation's loss was finite: no run writes these
+            raise SessionError(f"the best weights (best.npz) are not finite: {bad[0]!r} holds "
+                               "Inf or NaN")
+        # The network's dtypes, as load_state_dict gives weights.npz (a float64 copy would
+        # double the memory and be saved as float64 again).
+        tr.best_weights = (best_step, {k: v.to(tr.device, expected[k].dtype)
+                                       for k, v in data.best_weights.items()})
     tr.rolled_back = rolled
 
 
