@@ -152,11 +152,14 @@ class LossCurvesPlot(LossAccuracyPanel):
                 "loss has not beaten its best for that many evaluations in a row; the test set "
                 "plays the validation set.")
         if stop is not None:
+            # Only panels computed from the net itself follow the roll-back; the gradient and
+            # activation panels are measurements taken at each step, like the curves.
             text += (f" The run ended at step {stop.step}, and the network was rolled back to "
-                     f"the weights of step {stop.best_step}: the curves end at step {stop.step}, "
-                     f"but the boundary and the other panels now show step {stop.best_step}'s "
-                     "net. To go on from there, raise the patience (or set it to off), or Reset "
-                     "for a fresh network.")
+                     f"the weights of step {stop.best_step}: the panels drawn from the network "
+                     f"(decision boundary, landscape) now show step {stop.best_step}'s net, "
+                     f"while the curves and the gradient and activation panels show step "
+                     f"{stop.step}'s measurements. To go on from there, raise the patience (or "
+                     "set it to off), or Reset for a fresh network.")
         return text
 
     def _restyle(self) -> None:
@@ -178,7 +181,9 @@ class LossCurvesPlot(LossAccuracyPanel):
         self.test.setData(steps[both], vl[both])
         self.gap.set_data(steps[both], np.log10(tl[both]), np.log10(vl[both]))
         self._mark_best(history)
-        stop = self.early.stop(self.patience)
+        # A diverged run was ended by its divergence: a patience lowered after it ends nothing
+        # and rolls nothing back (Trainer.stopped is None then).
+        stop = self.early.stop(self.patience) if self.div_step is None else None
         ta = 100 * finite(history.column("eval_train_acc"))
         va = 100 * finite(history.column("test_acc"))
         self.train_acc.setData(*finite_xy(steps, ta))

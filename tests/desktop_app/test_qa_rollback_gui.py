@@ -54,3 +54,36 @@ def test_the_landscape_of_an_early_stopped_run_names_the_best_step_and_settles(m
     assert lab.settle(timeout_s=20)
     assert lab.frame.step == stop.best_step
     assert lab.readout.report is None or lab.readout.report.step == stop.best_step
+
+
+def test_the_loss_tooltip_names_only_the_panels_that_show_the_rolled_back_net(make_window,
+                                                                              qtbot):
+    """It said 'the boundary and the other panels now show step N's net', but the gradient and
+    activation panels are measured at every step: they still show the last one."""
+    win = make_window(overfitting(2))
+    c, lab = win.controller, win.labs["deep"]
+    with qtbot.waitSignal(c.early_stopped, timeout=30000) as sig:
+        win.act_play.trigger()
+    qtbot.waitUntil(lambda: not c.running, timeout=30000)
+    stop = sig.args[0]
+    lab.loss.dirty = True
+    lab.refresh(c.history, force_range=True)
+    detail = lab.loss.note.detail
+    assert "the other panels now show" not in detail
+    assert f"the gradient and activation panels show step {stop.step}'s measurements" in detail
+    assert lab.activations.note.full_text.startswith(f"Step {stop.step}")
+
+
+def test_a_diverged_run_is_not_said_to_be_early_stopped_or_rolled_back(make_window, qtbot):
+    """A patience lowered after a divergence ends nothing (the trainer keeps the diverged
+    net): the loss caption said early stopping had ended the run and rolled the net back."""
+    win = make_window(overfitting(0))
+    c, lab = win.controller, win.labs["deep"]
+    c.step(60)
+    qtbot.waitUntil(lambda: c.step_count == 60, timeout=30000)
+    lab.loss.mark_divergence(58)              # as a run that overflowed at step 58 shows it
+    lab.loss.set_patience(1)
+    lab.loss.dirty = True
+    lab.refresh(c.history, force_range=True)
+    assert "Early stopping" not in lab.loss.note.full_text
+    assert "rolled" not in lab.loss.note.detail
