@@ -44,6 +44,10 @@ def summary(path: str) -> dict:
         "records": len(data.history),
         "loss": float(last.loss) if last is not None and math.isfinite(last.loss) else None,
         "diverged": data.history.divergence is not None,
+        "early_stopped": data.meta.get("early_stopped") is True,
+        # The step whose weights weights.npz holds when early stopping rolled the net back:
+        # the last step's loss above is then not that of the saved net.
+        "rolled_back": _step(data.meta.get("rolled_back")),
         "model": {k: cfg["model"][k] for k in ("kind", "depth", "width", "activation")},
         "data": cfg["data"]["name"],
         "init": cfg["init"]["scheme"],
@@ -51,6 +55,11 @@ def summary(path: str) -> dict:
         "parameters": n_params,
         "note": _text(data.meta.get("note", "")),
     }
+
+
+def _step(value) -> int | None:
+    """A meta field that names a step, or None (an edited file may hold anything there)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _text(value) -> str | None:
@@ -67,7 +76,10 @@ def run_info(args) -> int:
     print(f"{s['file']}: GradLab session, saved by {s['app_version']} at {s['created']}")
     print(f"  step {s['step']} ({s['records']} records)"
           + (f", loss {s['loss']:.4g}" if s["loss"] is not None else "")
-          + (", diverged" if s["diverged"] else ""))
+          + (", diverged" if s["diverged"] else "")
+          + (f", early-stopped at step {s['step']}" if s["early_stopped"] else "")
+          + (f"; weights rolled back to step {s['rolled_back']}"
+             if s["rolled_back"] is not None else ""))
     print(f"  {m['kind']} depth {m['depth']} width {m['width']} {m['activation']}, "
           f"{s['parameters']} parameters; data {s['data']}, init {s['init']}, "
           f"optimizer {s['optimizer']}")

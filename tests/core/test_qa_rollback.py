@@ -72,3 +72,21 @@ def test_best_weights_of_another_float_dtype_take_the_networks(tmp_path):
     assert all(v.dtype == want[k].dtype for k, v in tr.best_weights[1].items())
     again = session_from_trainer(tr, History()).best_weights
     assert all(np.asarray(v).dtype == np.asarray(want[k].cpu()).dtype for k, v in again.items())
+
+
+def test_session_info_says_the_weights_are_rolled_back(tmp_path, capsys):
+    """`session info` printed 'step 130, loss …' and nothing about the stop, of a file whose
+    weights are step 100's (it does say 'diverged' of a diverged run)."""
+    import json
+
+    from core.cli.main import main
+
+    out = tmp_path / "es"
+    assert main(["run", "--preset", "early_stopping", "--steps", "300", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["session", "info", str(out / "session.gradlab")]) == 0
+    text = capsys.readouterr().out
+    assert "early-stopped at step 130; weights rolled back to step 100" in text
+    assert main(["session", "info", str(out / "session.gradlab"), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["early_stopped"] is True and info["rolled_back"] == 100
