@@ -66,6 +66,7 @@ class RnnGatePlot(PlotPanel):
         self.kind = "rnn"
         self.gates = None          # (T, H) memory gate
         self.gates_step = None
+        self.gates_when = ""       # "Step N" (", rolled back to step B" after early stopping)
         self.jac_data = None       # (T−1,) step gains (RNN)
         self.rho = math.nan
         self.gain_log: list[tuple[int, float, float]] = []   # (step, geometric-mean gain, ρ)
@@ -173,6 +174,7 @@ class RnnGatePlot(PlotPanel):
         super().new_run(info, history)
         self.kind = info.config.model.kind
         self.gates = self.gates_step = self.jac_data = None
+        self.gates_when = ""
         self.rho = math.nan
         self.gain_log = []
         self.pct_log = []
@@ -185,6 +187,11 @@ class RnnGatePlot(PlotPanel):
     def set_snapshot(self, snap) -> None:
         """A RecurrentSnapshot from the training thread (gates or step gains, and ρ)."""
         self.gates_step = snap.step
+        # After early stopping's roll-back the gates are the best step's net (as the spectrum
+        # says), though the snapshot is of the last step.
+        rolled = getattr(snap, "rolled_back", None)
+        self.gates_when = (f"Step {snap.step}" if rolled is None else
+                           f"Step {snap.step}, rolled back to step {rolled}")
         if snap.gates is not None:
             self.gates = snap.gates
         pct = getattr(snap, "gate_pct", None)
@@ -227,7 +234,7 @@ class RnnGatePlot(PlotPanel):
             self.image.setImage(np.nan_to_num(img, nan=0.5), levels=(0.0, 1.0), autoLevels=False)
             self.image.setRect(QRectF(0.5, -0.5, T, H))
             open_share = float(np.nanmean(img > 0.9)) * 100
-            notes.append(f"Step {self.gates_step}: {open_share:.0f}% of unit-steps open "
+            notes.append(f"{self.gates_when}: {open_share:.0f}% of unit-steps open "
                          "(> 0.9).")
             if rerange:
                 set_range(self.top, x=(0.5, T + 0.5), sticky=False)
@@ -271,7 +278,7 @@ class RnnGatePlot(PlotPanel):
         self.mean.setData(*finite_xy(log[:, 0], log[:, 1]))
         self.rho_curve.setData(*finite_xy(log[:, 0], log[:, 2]))
         gain = log[-1, 1] if len(log) else math.nan
-        caption(self, f"Step {self.gates_step}: gain {fmt(gain, 3)} per step (geometric mean) vs "
+        caption(self, f"{self.gates_when}: gain {fmt(gain, 3)} per step (geometric mean) vs "
                       f"ρ = {rho_text(rho)}.",
                 "Top: the rms norm (Frobenius norm / √H) of the step Jacobian ∂hₜ/∂hₜ₋₁ = "
                 "diag(φ′(aₜ))·W_hh at the states a batch of training sequences visits — the "

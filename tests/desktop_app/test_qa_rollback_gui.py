@@ -87,3 +87,33 @@ def test_a_diverged_run_is_not_said_to_be_early_stopped_or_rolled_back(make_wind
     lab.refresh(c.history, force_range=True)
     assert "Early stopping" not in lab.loss.note.full_text
     assert "rolled" not in lab.loss.note.detail
+
+
+def test_the_gate_panel_says_its_net_is_rolled_back(qtbot):
+    """The spectrum said 'Step 130, rolled back to step 100'; the gate panel, drawn from the
+    same snapshot of the same rolled-back net, said 'Step 130: …% of unit-steps open'."""
+    import numpy as np
+
+    from core.training.history import History
+    from desktop_app.plots.rnn_gates import RnnGatePlot
+    from desktop_app.plots.rnn_task import RecurrentSnapshot
+    from desktop_app.theme import Theme
+
+    p = RnnGatePlot(Theme())
+    qtbot.addWidget(p)
+    p.kind = "lstm"
+    p._mode()
+    gates = np.full((8, 4), 0.95)
+    p.set_snapshot(RecurrentSnapshot(130, "lstm", None, gates, "forget gate", None,
+                                     np.array([0.9, 0.99]), rolled_back=100))
+    p.draw(History(), rerange=True)
+    assert p.note.full_text.startswith("Step 130, rolled back to step 100: 100% of unit-steps")
+    p.kind = "rnn"
+    p._mode()
+    p.set_snapshot(RecurrentSnapshot(130, "rnn", None, None, "", np.array([0.5, 0.6]),
+                                     rolled_back=100))
+    p.draw(History(), rerange=True)
+    assert p.note.full_text.startswith("Step 130, rolled back to step 100: gain")
+    p.set_snapshot(RecurrentSnapshot(131, "rnn", None, None, "", np.array([0.5, 0.6])))
+    p.draw(History(), rerange=True)
+    assert p.note.full_text.startswith("Step 131: gain")
