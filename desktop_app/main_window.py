@@ -6,6 +6,7 @@ Records from the training thread are appended to the History as they arrive; one
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider, QLabeledSlider
 
+from core.training.cost import slow_step_note
 from desktop_app.actions import build_actions, fill_presets_menu
 from desktop_app.labs import lab_classes
 from desktop_app.session_actions import SessionActions
@@ -194,6 +196,8 @@ class MainWindow(QMainWindow):
         self.lbl_device.setText(dev)
         if info.device_note:
             self.status(info.device_note, error=True)
+        elif note := slow_step_note(info.step_flop, info.flop_rate):
+            self.status(note, seconds=30)
         self._update_status()
 
     def _records_added(self, records) -> None:
@@ -236,7 +240,10 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         c = self.controller
         self.lbl_step.setText(f"step {c.step_count}")
-        rate, ms = rate_texts(c.running, c.steps_per_second(), c.ms_per_step, c.step_count)
+        info = c.info
+        least = info.step_flop / info.flop_rate if info is not None else math.nan
+        rate, ms = rate_texts(c.running, c.steps_per_second(), c.ms_per_step, c.step_count,
+                              least)
         self.lbl_rate.setText(rate)
         self.lbl_ms.setText(ms)
 

@@ -22,7 +22,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    import torch
+
     from core.sessions import save_session
+    from core.training.cost import matmul_rate, slow_step_note, step_cost
     from core.training.history import History
     from core.training.snapshot import session_from_trainer
     from core.training.trainer import Trainer
@@ -40,6 +43,9 @@ def run(args) -> int:
         raise ConfigError(f"--out: cannot create {str(out)!r}: {e.strerror}") from None
     if tr.device_note:
         print(tr.device_note)
+    if note := slow_step_note(step_cost(tr).total, matmul_rate(str(tr.device),
+                                                             torch.get_num_threads())):
+        print(note)
     # Written under temporary names and renamed at the end, so the folder holds either the
     # previous complete set or the new one, never a mix (a full disk, an interrupted run).
     final = {name: out / name for name in ("config.json", "metrics.jsonl", "session.gradlab")}

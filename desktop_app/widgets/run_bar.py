@@ -7,6 +7,8 @@ import math
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
 
+from core.training.cost import SLOW_STEP_S, duration
+
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 0)   # steps per second; 0 = as fast as possible
 
 
@@ -17,14 +19,17 @@ def speed_text(sps: float) -> str:
 
 
 def rate_texts(running: bool, steps_per_s: float, ms_per_step: float,
-               steps: int) -> tuple[str, str]:
+               steps: int, least_s: float = math.nan) -> tuple[str, str]:
     """The status bar's speed pair (rate, time per step) so the two never disagree.
 
     Running: "123.4 steps/s" (or "measuring…" for its first two seconds) and the step time.
     Not running: "paused" after some steps ("ready" before any), and the last measured step
     time: how long a step took, still true while nothing trains, where "— steps/s" beside
-    "2.7 ms/step" read as a contradiction."""
+    "2.7 ms/step" read as a contradiction. Before the first measured step of a network whose
+    steps take at least SLOW_STEP_S (`least_s`, core.training.cost), that lower bound."""
     ms = "— ms/step" if not math.isfinite(ms_per_step) else f"{ms_per_step:.1f} ms/step"
+    if not math.isfinite(ms_per_step) and least_s >= SLOW_STEP_S:
+        ms = f"≥ {duration(least_s)}/step (estimate)"
     if not running:
         return ("paused" if steps > 0 else "ready"), ms
     if not math.isfinite(steps_per_s):

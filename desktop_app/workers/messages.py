@@ -22,6 +22,8 @@ class RunInfo:
     history: Any = None            # History to continue (restored session), else None
     step: int = 0
     source: str = ""               # the session file it was restored from, if any
+    step_flop: float = float("nan")   # matrix-product FLOP of one step (core.training.cost)
+    flop_rate: float = float("nan")   # FLOP/s of a matrix product on this device and threads
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ class TrainLoop:
         self.to_step = 0
         tr = Trainer(cfg)
         self._install(tr, history=None)
-        self._push([tr.probe()])
+        self._push([self._first_probe(tr)])
 
     def _cmd_open(self, request: int, path: str) -> None:
         """Load a session file and continue it; on failure nothing changes."""
@@ -158,7 +158,7 @@ class TrainLoop:
         self.to_step = 0
         self._install(tr, history=data.history, source=path)
         if len(data.history) == 0:
-            self._push([tr.probe()])
+            self._push([self._first_probe(tr)])
         self.emit("session_done", request, "open", path, "")
 
     def _cmd_save(self, request: int, path: str) -> None:
@@ -204,18 +204,37 @@ class TrainLoop:
         self.emit("session_done", request, "save", path, "")
 
     # ---- helpers -------------------------------------------------------------------------
+    def _first_probe(self, tr):
+        """Step 0's record: the probe on PROBE_LIMIT training examples, or on one batch for a
+        network where that many would take seconds (core.training.cost.probe_examples)."""
+        import torch
+
+        from core.training import cost
+        from core.training.trainer import PROBE_LIMIT
+
+        rate = cost.matmul_rate(str(tr.device), torch.get_num_threads())
+        n = cost.probe_examples(tr, PROBE_LIMIT, rate)
+        return tr.probe(tr.x_train[:n], tr.y_train[:n])
+
     def _install(self, tr, history, source: str = "") -> None:
         import torch
 
         from core.device import available_devices
+        from core.training import cost
 
         self.tr = tr
         self.gen += 1
         self.task_clock = {}
+        threads = torch.get_num_threads()
+        # Measured once per device and thread count (~20 ms), so the window can say before
+        # Play when every step of this network will take seconds or minutes.
+        step_flop = cost.step_cost(tr).total
+        rate = cost.matmul_rate(str(tr.device), threads)
         info = RunInfo(gen=self.gen, config=tr.config, layer_names=list(tr.layer_names),
                        device=str(tr.device), device_note=tr.device_note,
-                       devices=available_devices(), threads=torch.get_num_threads(),
-                       dataset=tr.dataset, history=history, step=tr.step_count, source=source)
+                       devices=available_devices(), threads=threads,
+                       dataset=tr.dataset, history=history, step=tr.step_count, source=source,
+                       step_flop=step_flop, flop_rate=rate)
         self.emit("built", info)
 
     def _push(self, records: list) -> None:
