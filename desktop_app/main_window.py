@@ -217,6 +217,8 @@ class MainWindow(QMainWindow):
 
     def _early_stopped(self, stop) -> None:
         """Good news, said plainly in the status bar (no banner: nothing went wrong)."""
+        for lab in self.labs.values():
+            lab.on_early_stop(stop)
         # Short enough for the status bar in presentation mode; the loss caption says more.
         back = ("the net is rolled back to it" if stop.restored else
                 "its weights were not kept")        # a session saved by an older GradLab

@@ -27,6 +27,7 @@ class ScreenshotRun(QObject):
         self.result = 1
         self._stepped = False
         self._boundary_step = -1
+        self._boundary_rolled = False
         self._t0 = time.monotonic()
         self.timer = QTimer(self, interval=POLL_MS)
         self.timer.timeout.connect(self._poll)
@@ -38,8 +39,11 @@ class ScreenshotRun(QObject):
     def _task(self, name: str, payload) -> None:
         if name == "boundary":
             self._boundary_step = payload.step if payload is not None else 10**9
+            # Drawn at the best step before the stop, the same net lacks the roll-back caption.
+            self._boundary_rolled = payload is not None and payload.rolled_back
         elif name == "input_gradient":       # the same panel's other view: (step, result)
             self._boundary_step = payload[0] if payload is not None else 10**9
+            self._boundary_rolled = True     # its caption names the step alone
 
     def _poll(self) -> None:
         c = self.w.controller
@@ -58,8 +62,8 @@ class ScreenshotRun(QObject):
                              for t in self.w.current_lab().tasks())
         # After an early stop the panel shows the net rolled back to the best step.
         stop = c.early_stop() if done else None
-        drawn = (self._boundary_step >= c.step_count if stop is None else
-                 self._boundary_step in (stop.best_step, 10**9))
+        drawn = self._boundary_step >= c.step_count or (
+            stop is not None and self._boundary_step == stop.best_step and self._boundary_rolled)
         if done and (not wants_boundary or drawn):
             if self.compare is None or self.compare is False:
                 return self._save()

@@ -62,6 +62,9 @@ def trainer_from_session(data: SessionData, device: str | None = None) -> Traine
     # Early stopping's state is a function of the recorded test losses: rebuilt, not stored,
     # so the resumed run stops at the step an uninterrupted one would.
     tr.early = EarlyStopper.from_history(data.history)
+    # A run saved after it diverged stays ended: no step, and no early stop (nor roll-back)
+    # from a patience lowered afterwards.
+    tr.diverged = data.history.divergence
     _load_best(tr, data)
     return tr
 

@@ -134,6 +134,12 @@ class Lab(QWidget):
             if r.divergence is not None and r.step == 0:
                 self.on_divergence(r.divergence)   # the network overflows at initialization
 
+    def on_early_stop(self, stop) -> None:
+        """Early stopping ended the run (an EarlyStop): panels that say so hear it."""
+        for p in self.panels():
+            if hasattr(p, "early_stopped"):
+                p.early_stopped(stop)
+
     def on_divergence(self, div) -> None:
         self.banner.show_divergence(div)
         for p in self.panels():

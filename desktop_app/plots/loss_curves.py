@@ -96,12 +96,26 @@ class LossCurvesPlot(LossAccuracyPanel):
         self.regression = not info.dataset.is_classification
         self.eval_every = info.config.train.eval_every
         self.patience = info.config.train.early_stop
+        # The step whose weights early stopping loaded into the net, as the trainer says (None:
+        # the last step's): a session saved before the roll-back existed stops without one.
+        self.rolled_back = info.rolled_back
         self.set_augment(info.config.data.augment_noise)
         self.top.setLabel("left", "MSE loss" if self.regression else "loss (nats)")
         self.show_accuracy(not self.regression)
         self._restyle()
         self.mark_divergence(None)
         self._show_in_key(None)
+
+    def records_added(self, history, records) -> None:
+        super().records_added(history, records)
+        for r in records:              # each new step moves the weights on from a roll-back
+            stop = r.early_stop
+            self.rolled_back = stop.best_step if stop is not None and stop.restored else None
+
+    def early_stopped(self, stop) -> None:
+        """A lowered patience ended the run (no step record carries it)."""
+        self.rolled_back = stop.best_step if stop.restored else None
+        self.dirty = True
 
     def set_patience(self, patience: int) -> None:
         """train.early_stop changed (live): the caption follows."""
@@ -151,7 +165,12 @@ class LossCurvesPlot(LossAccuracyPanel):
                 "Early stopping (the patience, train.early_stop) ends the run when the test "
                 "loss has not beaten its best for that many evaluations in a row; the test set "
                 "plays the validation set.")
-        if stop is not None:
+        if stop is not None and self.rolled_back != stop.best_step:
+            text += (f" The run ended at step {stop.step}. The weights of step {stop.best_step} "
+                     "were not kept (the session was saved by a GradLab without the roll-back), "
+                     f"so the network keeps step {stop.step}'s. To go on, raise the patience (or "
+                     "set it to off), or Reset for a fresh network.")
+        elif stop is not None:
             # Only panels computed from the net itself follow the roll-back; the gradient and
             # activation panels are measurements taken at each step, like the curves.
             text += (f" The run ended at step {stop.step}, and the network was rolled back to "
@@ -203,9 +222,11 @@ class LossCurvesPlot(LossAccuracyPanel):
             if not self.regression and np.isfinite(ta[i]):
                 text += f"; accuracy train {ta[i]:.1f}%, test {va[i]:.1f}%"
             if stop is not None:      # first: a cut caption keeps it
-                text = (f"Early stopping ended the run at step {stop.step} and rolled the net "
-                        f"back to step {stop.best_step}: no lower test loss in "
-                        f"{stop.evaluations} evaluations (patience {stop.patience}). " + text)
+                back = (f" and rolled the net back to step {stop.best_step}"
+                        if self.rolled_back == stop.best_step else "")
+                text = (f"Early stopping ended the run at step {stop.step}{back}: no lower test "
+                        f"loss in {stop.evaluations} evaluations (patience {stop.patience}). "
+                        + text)
             self.set_note(text + ".", self._best_detail(stop))
         elif np.isfinite(ta).any():
             i = np.flatnonzero(np.isfinite(ta))[-1]

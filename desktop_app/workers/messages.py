@@ -24,6 +24,7 @@ class RunInfo:
     source: str = ""               # the session file it was restored from, if any
     step_flop: float = float("nan")   # matrix-product FLOP of one step (core.training.cost)
     flop_rate: float = float("nan")   # FLOP/s of a matrix product on this device and threads
+    rolled_back: int | None = None    # early stopping rolled the net back to this step's weights
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ class RunController(QObject):
         t.task_done.connect(self._on_task)
         t.running_changed.connect(self._on_running)
         t.diverged.connect(self._on_diverged)
+        t.stopped.connect(self._on_stopped)
         t.failed.connect(self._on_failed)
         t.session_done.connect(self._on_session_done)
         t.save_ready.connect(self._on_save_ready)
@@ -257,6 +258,10 @@ class RunController(QObject):
     def _on_diverged(self, gen: int, div) -> None:
         if gen == self.gen:
             self.diverged.emit(div)
+
+    def _on_stopped(self, gen: int, stop) -> None:
+        if gen == self.gen:
+            self.early_stopped.emit(stop)
 
     def _on_failed(self, gen: int, message: str) -> None:
         if self.building:

@@ -123,10 +123,14 @@ class TrainLoop:
 
     def _cmd_hyper(self, values: dict) -> None:
         if self.tr is not None:
+            was = self.tr.stopped
             self.tr.set_hyper(**values)
             if self.tr.stopped is not None:      # a patience already exceeded ends it now
                 self.to_step = 0
                 self._set_running(False)
+                if was is None:                  # no step record will say so: say it here
+                    self._flush()
+                    self.emit("stopped", self.gen, self.tr.stopped)
 
     def _cmd_rebuild(self, cfg) -> None:
         from core.training.trainer import Trainer
@@ -234,7 +238,7 @@ class TrainLoop:
                        device=str(tr.device), device_note=tr.device_note,
                        devices=available_devices(), threads=threads,
                        dataset=tr.dataset, history=history, step=tr.step_count, source=source,
-                       step_flop=step_flop, flop_rate=rate)
+                       step_flop=step_flop, flop_rate=rate, rolled_back=tr.rolled_back)
         self.emit("built", info)
 
     def _push(self, records: list) -> None:

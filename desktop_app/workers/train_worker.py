@@ -62,6 +62,7 @@ class TrainThread(QThread):
     task_done = Signal(int, str, object)      # gen, task name, payload
     running_changed = Signal(bool)
     diverged = Signal(int, object)            # gen, Divergence
+    stopped = Signal(int, object)             # gen, EarlyStop: a lowered patience ended the run
     failed = Signal(int, str)                 # gen, message
     session_done = Signal(int, str, str, str)  # request, "save"/"open", path, error ("" = ok)
     save_ready = Signal(int, int, str, object)   # request, gen, path, step: send the history

@@ -90,3 +90,26 @@ def test_session_info_says_the_weights_are_rolled_back(tmp_path, capsys):
     assert main(["session", "info", str(out / "session.gradlab"), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["early_stopped"] is True and info["rolled_back"] == 100
+
+
+def test_a_reopened_diverged_session_stays_ended(tmp_path):
+    """The divergence is in the history; the reopened trainer knew nothing of it, so a lowered
+    patience rolled its net back (and `steps` trained a diverged net on)."""
+    cfg = config_from_partial({
+        "data": {"name": "spirals", "n_train": 30, "n_test": 200, "noise": 0.3},
+        "model": {"depth": 3, "width": 64, "activation": "relu"},
+        "init": {"scheme": "he_normal"},
+        "optim": {"name": "sgd", "lr": 0.05, "batch_size": 16},
+        "train": {"eval_every": 5}})
+    tr = Trainer(cfg)
+    hist = History()
+    hist.extend(tr.steps(100))
+    tr.set_hyper(lr=10.0)
+    hist.extend(tr.steps(500))
+    assert tr.diverged is not None and hist.divergence is not None
+    save_session(tmp_path / "d.gradlab", session_from_trainer(tr, hist))
+    back = trainer_from_session(load_session(tmp_path / "d.gradlab"))
+    assert back.diverged == tr.diverged
+    back.set_hyper(early_stop=1)
+    assert back.stopped is None and back.rolled_back is None
+    assert list(back.steps(5)) == []

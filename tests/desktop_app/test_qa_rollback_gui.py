@@ -117,3 +117,54 @@ def test_the_gate_panel_says_its_net_is_rolled_back(qtbot):
     p.set_snapshot(RecurrentSnapshot(131, "rnn", None, None, "", np.array([0.5, 0.6])))
     p.draw(History(), rerange=True)
     assert p.note.full_text.startswith("Step 131: gain")
+
+
+def test_a_patience_lowered_in_the_window_says_the_run_ended_and_rolled_back(make_window, qtbot):
+    """No step record carries this stop: the status bar said nothing, and the caption could
+    only guess whether the net was rolled back."""
+    win = make_window(overfitting(0))
+    c, lab = win.controller, win.labs["deep"]
+    c.step(80)
+    qtbot.waitUntil(lambda: c.step_count == 80, timeout=30000)
+    with qtbot.waitSignal(c.early_stopped, timeout=30000) as sig:
+        win.state.set_value("train.early_stop", 1)
+    stop = sig.args[0]
+    assert stop.restored and stop.best_step < 80 and stop.step == 80
+    assert "the net is rolled back to it" in win.statusBar().currentMessage()
+    lab.loss.dirty = True
+    lab.refresh(c.history, force_range=True)
+    assert lab.loss.note.full_text.startswith(
+        f"Early stopping ended the run at step 80 and rolled the net back to step "
+        f"{stop.best_step}: ")
+
+
+def test_a_session_without_best_weights_is_not_said_to_roll_back(make_window, qtbot, tmp_path):
+    """A file from before the roll-back (no best.npz) resumed and stopped early keeps its last
+    weights: the caption said it had rolled the net back."""
+    from core.sessions import save_session
+    from core.training.history import History
+    from core.training.snapshot import session_from_trainer
+    from core.training.trainer import Trainer
+
+    cfg = overfitting(0)
+    tr = Trainer(cfg)
+    hist = History()
+    hist.extend([tr.probe()])
+    hist.extend(tr.steps(80))
+    data = session_from_trainer(tr, hist)
+    data.meta.pop("best_step"), data.meta.pop("rolled_back")
+    save_session(tmp_path / "old.gradlab", type(data)(**{**data.__dict__, "best_weights": None}))
+    win = make_window(cfg)
+    c, lab = win.controller, win.labs["deep"]
+    with qtbot.waitSignal(win.sessions.opened, timeout=30000):
+        win.sessions.open(str(tmp_path / "old.gradlab"))
+    with qtbot.waitSignal(c.early_stopped, timeout=30000) as sig:
+        win.state.set_value("train.early_stop", 1)
+    stop = sig.args[0]
+    assert not stop.restored
+    assert "its weights were not kept" in win.statusBar().currentMessage()
+    lab.loss.dirty = True
+    lab.refresh(c.history, force_range=True)
+    assert lab.loss.note.full_text.startswith(
+        "Early stopping ended the run at step 80: no lower test loss")
+    assert f"The weights of step {stop.best_step} were not kept" in lab.loss.note.detail
