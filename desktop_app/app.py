@@ -130,8 +130,10 @@ def main(argv: list[str] | None = None) -> int:
 
     QTimer.singleShot(0, start)
     rc = app.exec()
-    if win.controller.thread.isRunning():
-        # The thread backend inside a long build (not interruptible): leave without running
-        # Qt's destructors on a live QThread, which would abort.
+    if win.controller.thread.isRunning() or any(lab.threads_running()
+                                                for lab in win.labs.values()):
+        # The thread backend inside a long build, or a comparison inside a step of a heavy
+        # net (neither interruptible): leave without running Qt's destructors on a live
+        # QThread, which would abort.
         os._exit(rc)
     return rc

@@ -186,6 +186,11 @@ class Lab(QWidget):
     def shutdown(self) -> None:
         """Stop this lab's own threads (the window stops only the trainer)."""
 
+    def threads_running(self) -> bool:
+        """Whether a thread of this lab is still running after `shutdown` (a step of a heavy
+        network cannot be interrupted): the app then exits without Qt's destructors."""
+        return False
+
     def shutdown_on_quit(self) -> None:
         """Run `shutdown` when the application quits (for a lab with threads of its own)."""
         app = QApplication.instance()

@@ -433,6 +433,9 @@ class LandscapeLab(Lab):
         self._busy_rid = 0
         self.worker.stop()
 
+    def threads_running(self) -> bool:
+        return self.worker.isRunning()
+
     def export_npz(self, path: str) -> None:
         """Write the shown landscape with core's NPZ export (grid, directions, trajectory)."""
         from core.analysis.landscape_export import save_landscape_npz

@@ -275,6 +275,10 @@ class RecurrentLab(Lab):
         super().showEvent(event)
         self.watch_window()
 
+    def threads_running(self) -> bool:
+        t = self.compare.thread
+        return self.preview_thread.isRunning() or (t is not None and t.isRunning())
+
     def shutdown(self) -> bool:
         """Cancel the comparison and stop the preview thread; True when both have stopped."""
         self._preview_timer.stop()

@@ -257,8 +257,6 @@ def test_window_shows_before_torch_is_imported(tmp_path):
 
 def test_process_worker_trains_saves_and_closes(make_window, qtbot, tmp_path):
     """The app's default backend: the trainer in a child process."""
-    import time
-
     win = make_window(backend="process")
     c = win.controller
     lab = win.labs["deep"]
@@ -282,10 +280,8 @@ def test_process_worker_trains_saves_and_closes(make_window, qtbot, tmp_path):
     assert c.step_count == n
     c.play()
     qtbot.waitUntil(lambda: c.step_count > n + 3, timeout=30000)
-    t0 = time.monotonic()
     win.close()
-    assert time.monotonic() - t0 < 2.0
-    assert not c.thread.isRunning()
+    assert not c.thread.isRunning()    # stopped within close's own wait (2 s), not later
 
 
 def test_failed_open_right_after_a_slider_move_still_rebuilds(make_window, qtbot, tmp_path):

@@ -227,9 +227,9 @@ def test_closing_mid_computation_leaves_no_running_thread(make_window, qtbot):
     with qtbot.waitSignal(w.progress, timeout=30000,
                           check_params_cb=lambda rid, frac, text: rid == w.latest):
         lab.set_settings(resolution=201)
-    assert w.isRunning() and lab.busy
+    assert w.isRunning() and lab.busy and lab.threads_running()
     win.close()
-    assert not w.isRunning()
+    assert not w.isRunning() and not lab.threads_running()
     assert not win.controller.thread.isRunning()
 
 

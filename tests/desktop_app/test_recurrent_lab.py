@@ -407,8 +407,10 @@ def test_closing_mid_run_leaves_no_running_thread(open_lab, qtbot):
     assert lab.compare.start(steps=100_000)
     qtbot.waitUntil(lambda: bool(lab.compare.result), timeout=30000)
     compare_thread = lab.compare.thread
+    assert lab.threads_running()          # the app would leave with os._exit if still so
     win.close()
     assert not c.thread.isRunning()
     assert not compare_thread.isRunning()
     assert not lab.preview_thread.isRunning()
+    assert not lab.threads_running()
     assert math.isfinite(c.step_count)

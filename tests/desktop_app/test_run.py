@@ -140,14 +140,10 @@ def test_bad_build_restores_previous_settings(make_window, qtbot, tmp_path):
 
 
 def test_close_mid_run_stops_the_thread(make_window, qtbot):
-    import time
-
     win = make_window(small_config(**{"model.depth": 30}))
     c = win.controller
     with qtbot.waitSignal(c.running_changed, timeout=30000):
         c.play()
     qtbot.waitUntil(lambda: c.step_count > 3, timeout=30000)
-    t0 = time.monotonic()
     win.close()
-    assert time.monotonic() - t0 < 2.0
-    assert not c.thread.isRunning()
+    assert not c.thread.isRunning()    # stopped within close's own wait (2 s), not later
