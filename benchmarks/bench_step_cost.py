@@ -8,7 +8,7 @@ prints the bound, the measured probed step (`Trainer.step()`, median of a few) a
 (measured / bound, ≥ 1 when the bound holds). CPU time of the process is printed beside the
 wall time: steadier when other programs compete for the cores.
 
-    python -m benchmarks.bench_step_cost [--threads 1] [--steps 3]
+    python -m benchmarks.bench_step_cost [--threads N] [--steps 3]
 """
 
 from __future__ import annotations
@@ -39,18 +39,20 @@ NETS = [
 
 def main(argv=None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch threads (default: the trainer's own choice, as in the app)")
     ap.add_argument("--steps", type=int, default=3)
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    rate = matmul_rate("cpu", args.threads)
-    print(f"matrix product rate: {rate / 1e9:.0f} GFLOP/s ({args.threads} thread"
-          f"{'s' * (args.threads != 1)})")
-    print(f"{'network':<30} {'bound':>10} {'measured':>10} {'CPU':>10} {'ratio':>6}")
+    print(f"{'network':<30} {'threads':>7} {'GFLOP/s':>8} {'bound':>10} {'measured':>10} "
+          f"{'CPU':>10} {'ratio':>6}")
     rows = []
     for label, part in NETS:
         tr = Trainer(config_from_partial({**part, "device": "cpu",
                                           "train": {"eval_every": 100_000}}))
+        if args.threads:                 # else the trainer's own choice (core.device), as the app
+            torch.set_num_threads(args.threads)
+        threads = torch.get_num_threads()
+        rate = matmul_rate("cpu", threads)
         tr.step()                                   # warm-up: allocator, first-call costs
         wall, cpu = [], []
         for _ in range(args.steps):
@@ -60,9 +62,10 @@ def main(argv=None) -> list[dict]:
             cpu.append(time.process_time() - c)
         bound = step_cost(tr).train / rate
         w, c = statistics.median(wall), statistics.median(cpu)
-        rows.append({"net": label, "bound_s": bound, "wall_s": w, "cpu_s": c})
-        print(f"{label:<30} {bound * 1e3:8.1f}ms {w * 1e3:8.1f}ms {c * 1e3:8.1f}ms "
-              f"{w / bound:6.1f}")
+        rows.append({"net": label, "threads": threads, "bound_s": bound, "wall_s": w,
+                     "cpu_s": c})
+        print(f"{label:<30} {threads:7d} {rate / 1e9:8.0f} {bound * 1e3:8.1f}ms "
+              f"{w * 1e3:8.1f}ms {c * 1e3:8.1f}ms {w / bound:6.1f}")
     return rows
 
 
