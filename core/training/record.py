@@ -46,12 +46,15 @@ class EarlyStop:
     patience: int           # train.early_stop when the run ended
     evaluations: int        # evaluations since the best one (≥ patience)
     # The network was rolled back to the weights of best_step (the point of early stopping:
-    # keep the model that generalised best). False only where those weights were not kept:
-    # a session saved by a version before the roll-back, with its best step before the save.
+    # keep the model that generalised best). Only Trainer.stopped sets it; it is False there
+    # where those weights were not kept (a session saved by a version before the roll-back,
+    # with its best step before the save), and always False in a stop rebuilt from a history
+    # (EarlyStopper.stop, RunController.early_stop), which cannot know.
     restored: bool = False
 
     def summary(self) -> str:
-        """Two sentences for the status bar, the loss plot's caption and the command line."""
+        """One sentence for the command line and for step()'s refusal to go on: why the run
+        ended, and which step's weights the network now holds (the window words its own)."""
         back = (f"the network is rolled back to the weights of step {self.best_step}."
                 if self.restored else
                 f"the weights of step {self.best_step} were not kept, so the network keeps "
