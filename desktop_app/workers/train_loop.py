@@ -128,8 +128,9 @@ class TrainLoop:
             if self.tr.stopped is not None:      # a patience already exceeded ends it now
                 self.to_step = 0
                 self._set_running(False)
-                if was is None:                  # no step record will say so: say it here
-                    self._flush()
+                # No step record will say so: say it here (_set_running has already sent
+                # every record, and the panels' tasks on the rolled-back net).
+                if was is None:
                     self.emit("stopped", self.gen, self.tr.stopped)
 
     def _cmd_rebuild(self, cfg) -> None:
