@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
         self.lbl_device.setText(dev)
         if info.device_note:
             self.status(info.device_note, error=True)
-        elif note := slow_step_note(info.step_flop, info.flop_rate):
+        elif note := slow_step_note(info.step_flop, info.flop_rate, info.eval_flop):
             self.status(note, seconds=30)
         self._update_status()
 

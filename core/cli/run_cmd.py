@@ -43,8 +43,9 @@ def run(args) -> int:
         raise ConfigError(f"--out: cannot create {str(out)!r}: {e.strerror}") from None
     if tr.device_note:
         print(tr.device_note)
-    if note := slow_step_note(step_cost(tr).total, matmul_rate(str(tr.device),
-                                                             torch.get_num_threads())):
+    cost = step_cost(tr)
+    rate = matmul_rate(str(tr.device), torch.get_num_threads())
+    if note := slow_step_note(cost.total, rate, cost.evaluation):
         print(note)
     # Written under temporary names and renamed at the end, so the folder holds either the
     # previous complete set or the new one, never a mix (a full disk, an interrupted run).

@@ -107,17 +107,20 @@ def duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def slow_step_note(flop: float, rate: float) -> str:
+def slow_step_note(flop: float, rate: float, evaluation: float = 0.0) -> str:
     """One sentence (short enough for a status bar) for a network whose steps take at least
-    SLOW_STEP_S, else ""."""
+    SLOW_STEP_S, else "". `evaluation`: the part of `flop` that is the whole-set evaluations
+    (StepCost.evaluation); where it is most of the cost, a smaller batch would not help."""
     from core.numfmt import sci
 
     seconds = flop / rate
     if not seconds >= SLOW_STEP_S:
         return ""
+    advice = ("Most of it is the whole-set evaluation: a larger eval_every or fewer examples "
+              "is faster." if evaluation > flop / 2 else
+              "A smaller width, depth, batch or sequence length is faster.")
     return (f"Heavy network: at least {duration(seconds)} per training step here ({sci(flop)} "
-            f"FLOP at {rate / 1e9:.0f} GFLOP/s). A smaller width, depth, batch or sequence "
-            "length is faster.")
+            f"FLOP at {rate / 1e9:.0f} GFLOP/s). " + advice)
 
 
 def probe_examples(trainer, limit: int, rate: float) -> int:

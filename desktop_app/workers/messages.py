@@ -23,6 +23,7 @@ class RunInfo:
     step: int = 0
     source: str = ""               # the session file it was restored from, if any
     step_flop: float = float("nan")   # matrix-product FLOP of one step (core.training.cost)
+    eval_flop: float = 0.0            # the part of it that is the whole-set evaluations
     flop_rate: float = float("nan")   # FLOP/s of a matrix product on this device and threads
     rolled_back: int | None = None    # early stopping rolled the net back to this step's weights
 

@@ -233,13 +233,14 @@ class TrainLoop:
         threads = torch.get_num_threads()
         # Measured once per device and thread count (~20 ms), so the window can say before
         # Play when every step of this network will take seconds or minutes.
-        step_flop = cost.step_cost(tr).total
+        step_cost = cost.step_cost(tr)
         rate = cost.matmul_rate(str(tr.device), threads)
         info = RunInfo(gen=self.gen, config=tr.config, layer_names=list(tr.layer_names),
                        device=str(tr.device), device_note=tr.device_note,
                        devices=available_devices(), threads=threads,
                        dataset=tr.dataset, history=history, step=tr.step_count, source=source,
-                       step_flop=step_flop, flop_rate=rate, rolled_back=tr.rolled_back)
+                       step_flop=step_cost.total, eval_flop=step_cost.evaluation,
+                       flop_rate=rate, rolled_back=tr.rolled_back)
         self.emit("built", info)
 
     def _push(self, records: list) -> None:

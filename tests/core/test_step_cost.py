@@ -65,6 +65,11 @@ def test_the_note_appears_from_one_second_a_step():
     note = cost.slow_step_note(180 * rate, rate)
     assert note.startswith("Heavy network: at least 3.0 min per training step here")
     assert "9.0 × 10¹² FLOP" in note and "50 GFLOP/s" in note
+    assert note.endswith("A smaller width, depth, batch or sequence length is faster.")
+    # Where the whole-set evaluations are most of it, a smaller batch would not help.
+    note = cost.slow_step_note(180 * rate, rate, evaluation=120 * rate)
+    assert note.endswith("Most of it is the whole-set evaluation: a larger eval_every or fewer "
+                         "examples is faster.")
     assert [cost.duration(s) for s in (1.04, 45.0, 5400.0, 9000.0)] == \
         ["1.0 s", "45 s", "90.0 min", "2.5 h"]
 
