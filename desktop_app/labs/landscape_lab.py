@@ -407,11 +407,12 @@ class LandscapeLab(Lab):
             return True
         if self._busy_rid or self._timer.isActive():
             return False
-        # An early-stopped run's net is rolled back: its snapshots carry the best step.
-        stop = self.controller.early_stop()
+        # A net that early stopping rolled back (the run may go on later, its patience raised)
+        # is the best step's: its snapshots carry that step, as the loss plot knows.
+        back = self.loss.rolled_back
 
         def current(step: int) -> bool:
-            return step >= last.step or (stop is not None and step == stop.best_step)
+            return step >= last.step or (back is not None and step == back)
 
         if self._snap is None or not current(self._snap.step):
             return False

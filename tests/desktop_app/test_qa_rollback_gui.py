@@ -168,3 +168,19 @@ def test_a_session_without_best_weights_is_not_said_to_roll_back(make_window, qt
     assert lab.loss.note.full_text.startswith(
         "Early stopping ended the run at step 80: no lower test loss")
     assert f"The weights of step {stop.best_step} were not kept" in lab.loss.note.detail
+
+
+def test_the_landscape_settles_when_the_patience_is_raised_without_a_step(make_window, qtbot):
+    """The net is still the rolled-back one until the next step, but no stop is reported any
+    more: settling waited for a snapshot of the last step that the trainer no longer holds."""
+    win, lab = open_landscape(make_window, qtbot, overfitting(2))
+    c = win.controller
+    with qtbot.waitSignal(c.early_stopped, timeout=30000) as sig:
+        win.act_play.trigger()
+    qtbot.waitUntil(lambda: not c.running, timeout=30000)
+    stop = sig.args[0]
+    assert lab.settle(timeout_s=20) and lab.frame.step == stop.best_step
+    win.state.set_value("train.early_stop", 100)
+    assert c.early_stop() is None
+    assert lab.settle(timeout_s=20)
+    assert lab.frame.step == stop.best_step and lab.loss.rolled_back == stop.best_step
