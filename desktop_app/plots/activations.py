@@ -53,7 +53,7 @@ class ActivationsPlot(PlotPanel):
         super().__init__(theme, parent)
         self.which = self.title_box(
             [("Activations h = φ(z)", "act_pct", "Activations"),
-             ("Pre-activations z = Wh + b", "pre_pct", "Pre-activations"),
+             ("Pre-activations z = Wh + b", "pre_pct", "Pre-activations", "Pre-act. z"),
              ("Slope |φ′(z)| per layer", "fprime_mean", "Slope |φ′(z)|")],
             "Distribution over the batch and units of each layer: the output of the "
             "activation φ, or its input (the pre-activation z); or the mean slope |φ′(z)|, "

@@ -32,7 +32,8 @@ def class_colormap(classes: int, theme) -> pg.ColorMap:
 
 
 VIEWS = [("Decision boundary", "boundary", "Boundary"),
-         ("Input gradient ∂y/∂x₁ (shattering)", "shatter", "Input gradient ∂y/∂x₁")]
+         ("Input gradient ∂y/∂x₁ (shattering)", "shatter", "Input gradient ∂y/∂x₁",
+          "Input gradient")]
 
 
 class DecisionBoundaryPlot(ModePanel):

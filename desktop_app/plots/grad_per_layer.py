@@ -18,9 +18,9 @@ from desktop_app.theme import OKABE_ITO, series_colors
 
 # (title, left axis titles longest first: PlotPanel.fit_label shows the longest that fits)
 # The titles' short forms, for narrow panels (a projector at 1024 × 768): the symbol stays.
-# The x axis says "hidden layer l" (or "training step").
-SHORT = {"grad_h": "‖∂L/∂hₗ‖", "grad_w": "‖∂L/∂Wₗ‖", "update_ratio": "‖ΔWₗ‖/‖Wₗ‖",
-         "over_time": "‖∂L/∂hₗ‖ over steps"}
+# The x axis says "hidden layer l" (or "training step"). Shorter and shorter, the first that fits.
+SHORT = {"grad_h": ("‖∂L/∂hₗ‖",), "grad_w": ("‖∂L/∂Wₗ‖",), "update_ratio": ("‖ΔWₗ‖/‖Wₗ‖",),
+         "over_time": ("‖∂L/∂hₗ‖ over steps", "‖∂L/∂hₗ‖ vs step")}
 MODES = {
     "grad_h": ("Gradient ‖∂L/∂hₗ‖ per layer",
                ("‖∂L/∂h<sub>l</sub>‖ (log scale)", "‖∂L/∂h<sub>l</sub>‖ (log)", "‖∂L/∂h<sub>l</sub>‖")),
@@ -49,7 +49,7 @@ class GradPerLayerPlot(ModePanel):
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
         self.add_mode_box(
-            [(label, key, SHORT[key]) for key, (label, _) in MODES.items()],
+            [(label, key, *SHORT[key]) for key, (label, _) in MODES.items()],
             "‖∂L/∂hₗ‖: gradient reaching layer l's output (backprop's ∂L/∂X^l).\n"
             "‖∂L/∂Wₗ‖: gradient of layer l's weights.\n"
             "Update ratio: how much a step changes Wₗ relative to its size (≈10⁻³ is healthy).\n"

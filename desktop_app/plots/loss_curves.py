@@ -36,6 +36,7 @@ def best_line(label: bool) -> pg.InfiniteLine:
 class LossCurvesPlot(LossAccuracyPanel):
     key = "loss_curves"
     title = "Loss and accuracy"
+    short_title = "Loss, accuracy"
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)

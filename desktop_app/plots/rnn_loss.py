@@ -38,8 +38,9 @@ class RnnLossPlot(ModePanel, LossAccuracyPanel):
 
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
-        self.add_mode_box([(RUN_TITLES[True], "run"), ("Loss: RNN vs LSTM vs GRU", "compare",
-                                                    "RNN vs LSTM vs GRU")],
+        self.add_mode_box([(RUN_TITLES[True], "run", "Loss, accuracy", "Loss, acc."),
+                           ("Loss: RNN vs LSTM vs GRU", "compare", "RNN vs LSTM vs GRU",
+                            "RNN/LSTM/GRU", "Loss by kind")],
                           "This run's loss, or the comparison of the three kinds of "
                           "recurrent net on the same task and seed (Compare button)")
         self.key_row = KeyRow(self)

@@ -87,8 +87,9 @@ class RnnSpectrumPlot(PlotPanel):
     def __init__(self, theme, parent=None):
         super().__init__(theme, parent)
         self.show_box = self.title_box(
-            [("W_hh: eigenvalues λ, singular values σ", "both", "W_hh: λ and σ"),
-             ("Eigenvalues λ of W_hh", "eig", "Eigenvalues λ")],
+            [("W_hh: eigenvalues λ, singular values σ", "both", "W_hh: λ and σ",
+              "W_hh: λ, σ"),
+             ("Eigenvalues λ of W_hh", "eig", "Eigenvalues λ", "Eigenvalues")],
             "Show the singular values of W_hh beside its eigenvalues: σₘₐₓ = ‖W‖₂ bounds one "
             "step's gain, ρ = max|λ| the gain over many steps")
         self.show_box.currentIndexChanged.connect(self._layout_changed)

@@ -21,15 +21,21 @@ MIN_CHARS = 8    # how far it may shrink, in average characters, before the pane
 # An item's shorter title (setItemData(i, text, SHORT_ROLE)), shown where the full one does not
 # fit: "Input gradient ∂y/∂x₁ (sh…" lost the word that says what the view is about.
 SHORT_ROLE = Qt.UserRole + 1
+# Still shorter titles, tried in order after SHORT_ROLE's (a tuple): at 1024 × 768 the short
+# "Input gradient ∂y/∂x₁" was cut to "Input gradien…", while at 1920 × 1080 a single very short
+# form ("‖∂L/∂hₜ‖") dropped the word "Gradient" that fitted.
+SHORTER_ROLE = Qt.UserRole + 2
 
 
 class TitleCombo(QComboBox):
     def __init__(self, items: list[tuple], tip: str, parent=None):
         super().__init__(parent)
-        for text, data, *short in items:       # (title, data) or (title, data, short title)
+        # (title, data), or (title, data, short title, shorter titles…), longest first
+        for text, data, *short in items:
             self.addItem(text, data)
             if short:
                 self.setItemData(self.count() - 1, short[0], SHORT_ROLE)
+                self.setItemData(self.count() - 1, tuple(short[1:]), SHORTER_ROLE)
         self.setToolTip(tip)
         self.setFrame(False)
         self.setObjectName("plotTitle")
@@ -60,9 +66,12 @@ class TitleCombo(QComboBox):
         p.drawControl(QStyle.CE_ComboBoxLabel, opt)
 
     def shown_text(self, width: int) -> str:
-        """The current title in `width` pixels: in full, else its short title if it has one,
-        else elided with "…"."""
+        """The current title in `width` pixels: in full, else the longest of its short titles
+        that fits, else the shortest elided with "…"."""
         fm, full = self.fontMetrics(), self.currentText()
-        if fm.horizontalAdvance(full) <= width:
-            return full
-        return fm.elidedText(self.currentData(SHORT_ROLE) or full, Qt.ElideRight, width)
+        shorts = [t for t in (self.currentData(SHORT_ROLE), *(self.currentData(SHORTER_ROLE)
+                                                             or ())) if t]
+        for text in (full, *shorts):
+            if fm.horizontalAdvance(text) <= width:
+                return text
+        return fm.elidedText((shorts or [full])[-1], Qt.ElideRight, width)
