@@ -137,8 +137,7 @@ class Lab(QWidget):
     def on_early_stop(self, stop) -> None:
         """Early stopping ended the run (an EarlyStop): panels that say so hear it."""
         for p in self.panels():
-            if hasattr(p, "early_stopped"):
-                p.early_stopped(stop)
+            p.early_stopped(stop)
 
     def on_divergence(self, div) -> None:
         self.banner.show_divergence(div)

@@ -221,6 +221,10 @@ class PlotPanel(QFrame):
         self.div_step = step
         self.dirty = True
 
+    def early_stopped(self, stop) -> None:
+        """Early stopping ended the run (an EarlyStop: from the step that ended it, or from a
+        lowered patience, which no step record carries); panels that describe it override."""
+
     def plot_items(self) -> list[pg.PlotItem]:
         return []
 

@@ -114,7 +114,7 @@ class LossCurvesPlot(LossAccuracyPanel):
             self.rolled_back = stop.best_step if stop is not None and stop.restored else None
 
     def early_stopped(self, stop) -> None:
-        """A lowered patience ended the run (no step record carries it)."""
+        """Early stopping ended the run; from a lowered patience no step record says so."""
         self.rolled_back = stop.best_step if stop.restored else None
         self.dirty = True
 

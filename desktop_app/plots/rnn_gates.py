@@ -189,7 +189,7 @@ class RnnGatePlot(PlotPanel):
         self.gates_step = snap.step
         # After early stopping's roll-back the gates are the best step's net (as the spectrum
         # says), though the snapshot is of the last step.
-        rolled = getattr(snap, "rolled_back", None)
+        rolled = snap.rolled_back
         self.gates_when = (f"Step {snap.step}" if rolled is None else
                            f"Step {snap.step}, rolled back to step {rolled}")
         if snap.gates is not None:

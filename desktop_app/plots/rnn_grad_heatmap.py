@@ -28,7 +28,7 @@ class RnnGradHeatmapPlot(ModePanel, StepHeatmapPanel):
         self.add_mode_box([("Gradient ‖∂L/∂hₜ‖ over training", "abs", "Gradient ‖∂L/∂hₜ‖",
                             "‖∂L/∂hₜ‖"),
                            ("‖∂L/∂hₜ‖ ÷ its value at t = T, over training", "rel",
-                            "‖∂L/∂hₜ‖ ÷ at T", "‖∂L/∂hₜ‖ rel.")],
+                            "‖∂L/∂hₜ‖ relative", "‖∂L/∂hₜ‖ rel.")],
                           "Colour: log10 of the gradient reaching each time step, or of "
                           "its ratio to the gradient at the step the loss reads")
         self.loss_steps = 1

@@ -87,4 +87,4 @@ def recurrent_snapshot(trainer) -> RecurrentSnapshot | None:
                 jac = np.asarray(step_jacobian_norms(model, x, max_batch=JAC_BATCH),
                                  dtype=np.float64)
     return RecurrentSnapshot(step, kind, spec, gates, MEMORY_GATE.get(kind, ""), jac, pct,
-                             getattr(trainer, "rolled_back", None))
+                             trainer.rolled_back)
