@@ -78,8 +78,8 @@ def test_early_stop_pauses_says_so_and_play_explains(make_window, qtbot):
     steps, vl = c.history.column("step"), c.history.column("test_loss")
     best, when = hand_best_and_stop(steps, vl, 2)
     assert stop.step == when == c.step_count and stop.best_step == best and stop.restored
-    assert "Early stopping ended the run at step" in win.statusBar().currentMessage()
-    assert "the net is rolled back to it" in win.statusBar().currentMessage()
+    assert "Early stopping ended the run at step" in win.status_text     # full; a narrow
+    assert "the net is rolled back to it" in win.status_text             # bar: short form
     assert not win.statusBar().currentMessage().startswith("⚠")
     assert not lab.banner.isVisible()                        # good news: no red banner
     lab.loss.dirty = True

@@ -130,7 +130,7 @@ def test_a_patience_lowered_in_the_window_says_the_run_ended_and_rolled_back(mak
         win.state.set_value("train.early_stop", 1)
     stop = sig.args[0]
     assert stop.restored and stop.best_step < 80 and stop.step == 80
-    assert "the net is rolled back to it" in win.statusBar().currentMessage()
+    assert "the net is rolled back to it" in win.status_text
     lab.loss.dirty = True
     lab.refresh(c.history, force_range=True)
     assert lab.loss.note.full_text.startswith(
@@ -162,7 +162,7 @@ def test_a_session_without_best_weights_is_not_said_to_roll_back(make_window, qt
         win.state.set_value("train.early_stop", 1)
     stop = sig.args[0]
     assert not stop.restored
-    assert "its weights were not kept" in win.statusBar().currentMessage()
+    assert "its weights were not kept" in win.status_text
     lab.loss.dirty = True
     lab.refresh(c.history, force_range=True)
     assert lab.loss.note.full_text.startswith(

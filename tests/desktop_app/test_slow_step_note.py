@@ -18,7 +18,7 @@ def test_a_slow_network_is_announced_before_play(make_window, monkeypatch, qtbot
     info = win.controller.info
     least = info.step_flop / info.flop_rate
     assert least >= cost.SLOW_STEP_S
-    msg = win.statusBar().currentMessage()
+    msg = win.status_text
     assert msg.startswith(f"Heavy network: at least {cost.duration(least)} per training step")
     win._update_status()
     assert win.lbl_ms.text() == f"≥ {cost.duration(least)}/step (estimate)"
@@ -45,3 +45,18 @@ def test_the_measured_step_time_replaces_the_estimate():
     assert rate_texts(False, math.nan, math.nan, 0, 42.0) == ("ready", "≥ 42 s/step (estimate)")
     assert rate_texts(False, math.nan, math.nan, 0, 0.5) == ("ready", "— ms/step")
     assert rate_texts(False, math.nan, 3100.0, 1, 42.0) == ("paused", "3100.0 ms/step")
+
+
+def test_a_long_message_gives_way_to_its_short_form_in_a_narrow_window(make_window, qtbot):
+    """At 1024 × 768 "Heavy network: … (2.7 × 10¹¹" ran into the step and speed fields."""
+    win = make_window(start=False)
+    full = "Heavy network: at least 2.3 s per training step here " + "(and why) " * 12
+    short = "Heavy network: at least 2.3 s per training step."
+    win.resize(1024, 768)
+    qtbot.waitUntil(lambda: win.width() == 1024, timeout=10000)
+    win.status(full, short=short)
+    assert win.statusBar().currentMessage() == short
+    assert win.statusBar().toolTip() == full == win.status_text
+    win.status("Preset: Deep sigmoid", short="Preset")      # fits: shown in full
+    assert win.statusBar().currentMessage() == "Preset: Deep sigmoid"
+    assert win.statusBar().toolTip() == ""
