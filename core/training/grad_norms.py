@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
+
+# A float32 norm squares its entries: those below ~1e-19 square to less than float32's smallest
+# normal number (1.2e-38), lose their digits and then flush to zero. A vanishing gradient lives
+# there (a 20-layer sigmoid net's first layer: 1e-18), so norms below this are measured again.
+TINY_NORM = 1e-15
 
 
 @torch.no_grad()
@@ -29,6 +35,18 @@ def wide_norms(grads: list[torch.Tensor], device: torch.device) -> tuple[torch.T
     if not math.isfinite(total):
         return wide, total
     return (wide if device.type == "cpu" else wide.to(device, torch.float32)), total
+
+
+@torch.no_grad()
+def refine_norms(norms: np.ndarray, tensors: list[torch.Tensor]) -> np.ndarray:
+    """`norms` (float64, one per tensor, from a float32 norm call) with each entry that is not
+    finite or below TINY_NORM measured again in float64 on the host: the overflowed ones
+    (squares past ~1.8e19) and the underflowed ones (a first layer read 0.0 where the float64
+    norm is 1.4e-18). Rare outside a vanishing or exploding net, where it is the number the
+    lesson is about."""
+    for i in np.flatnonzero(~np.isfinite(norms) | (norms < TINY_NORM)):
+        norms[i] = float(torch.linalg.vector_norm(tensors[i].detach().to("cpu", torch.float64)))
+    return norms
 
 
 @torch.no_grad()

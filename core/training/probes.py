@@ -20,6 +20,7 @@ import torch
 
 from core.models.activations import DEAD, derivative
 from core.models.capture import Capture
+from core.training.grad_norms import refine_norms
 from core.training.row_stats import FPRIME_FROM_VALUES, row_stats
 
 STAT_VALUES = 2048
@@ -103,9 +104,7 @@ def layer_stats(cap: Capture, activation: str, act_modules: list, recurrent: boo
     parts["P"], parts["A"] = P, A
     got = fetch(parts)
     out = row_stats(got.pop("P"), got.pop("A"), activation)
-    norms = got.pop("norms").astype(np.float64)
-    for i in np.flatnonzero(~np.isfinite(norms)):   # float32 squares overflow past ~1.8e19
-        norms[i] = float(torch.linalg.vector_norm(grads[i].to("cpu", torch.float64)))
+    norms = refine_norms(got.pop("norms").astype(np.float64), grads)  # float32 over/underflow
     out["grad_h"] = np.sqrt(np.sum(norms ** 2))[None] if recurrent else norms
     if recurrent:
         out["grad_t"] = norms

@@ -29,7 +29,7 @@ from core.models.capture import Capture
 from core.training import probes
 from core.training.divergence import diagnose
 from core.training.early_stop import EarlyStopper
-from core.training.grad_norms import clip_to_norm, wide_norms
+from core.training.grad_norms import clip_to_norm, refine_norms, wide_norms
 from core.training.losses import mean_loss
 from core.training.meanfield_probe import MeanFieldCache, bias_tensors
 from core.training.optim import build_optimizer, set_hyper
@@ -321,7 +321,8 @@ class Trainer:
             # ‖W_l‖ then ‖b_l‖: the hidden weights are the linears' weights, in order
             variance_norms = (None if bias_norms is None
                               else np.concatenate([weight_norm, bias_norms]))
-            stats["grad_w"] = self._weight_norms(params, stats.pop("param_norms"))
+            param_norms = refine_norms(stats.pop("param_norms"), [p.grad for p in params])
+            stats["grad_w"] = self._weight_norms(params, param_norms)
             if correct is not None:
                 correct = stats.pop("correct")
             gates = probes.gate_means(cap)

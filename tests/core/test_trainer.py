@@ -328,3 +328,27 @@ def test_huge_gradients_without_clipping_diverge_in_the_forward_pass_with_a_laye
     assert recs[0].finite
     d = tr.diverged
     assert d is not None and d.layer_name is not None and d.where == "forward"
+
+
+def test_vanishing_gradients_are_measured_not_flushed_to_zero():
+    """In vanishing_sigmoid at step 0 the first layer's ‖∂L/∂h‖ is ~1e-18: a float32 norm
+    squares entries of ~1e-20 below float32's smallest normal number and read 0.0. Oracle:
+    the same net in float64, its gradients by torch.autograd.grad."""
+    import copy
+
+    tr = Trainer(load_preset("vanishing_sigmoid").config)
+    rec = tr.probe()
+    m = copy.deepcopy(tr.model).double()
+    x, y = tr.x_train[:4096].double(), tr.y_train[:4096]
+    hs, h = [], x
+    for lin, act in zip(m.linears, m.acts, strict=True):
+        h = act(lin(h))
+        hs.append(h)
+    loss = torch.nn.functional.cross_entropy(m.out(h), y)
+    grads = torch.autograd.grad(loss, hs + [lin.weight for lin in m.linears])
+    L = len(hs)
+    want_h = np.array([g.norm().item() for g in grads[:L]])
+    want_w = np.array([g.norm().item() for g in grads[L:]])
+    assert want_h[0] < 1e-15 and want_w[0] < 1e-15          # the regime in question
+    np.testing.assert_allclose(rec.grad_h, want_h, rtol=1e-3)
+    np.testing.assert_allclose(rec.grad_w, want_w, rtol=1e-3)
