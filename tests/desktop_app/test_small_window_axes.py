@@ -88,20 +88,19 @@ def _arrangement(panel):
             panel.plane.vb.geometry().getRect(), panel.sv.vb.geometry().getRect())
 
 
-def _until_still(qtbot, panel, turns=5, timeout_s=20.0):
+def _until_still(qtbot, panel, turns=5, timeout_ms=20000):
     """Wait until the panel's arrangement has not changed for `turns` rounds of the event
     loop: a resize arranges the plots from a 0 ms timer and their layout follows on posted
     events, so a fixed 50 ms wait read a half-done arrangement on a loaded machine."""
-    import time
+    seen = {"still": 0, "last": None}
 
-    deadline = time.monotonic() + timeout_s
-    still, last = 0, None
-    while still < turns:
-        qtbot.wait(10)                   # at least one round of the event loop
+    def still() -> bool:
         now = _arrangement(panel)
-        still = still + 1 if now == last else 0
-        last = now
-        assert time.monotonic() < deadline, f"the arrangement never settled: {now}"
+        seen["still"] = seen["still"] + 1 if now == seen["last"] else 0
+        seen["last"] = now
+        return seen["still"] >= turns
+
+    qtbot.waitUntil(still, timeout=timeout_ms)   # polls every few ms, events in between
 
 
 def _settle(qtbot, panel, w, h):
