@@ -19,6 +19,15 @@ def overfitting(patience: int):
                            "train.eval_every": 5, "train.early_stop": patience})
 
 
+def play_until_early_stop(win, qtbot):
+    """Press Play and wait until early stopping has ended the run; the EarlyStop."""
+    c = win.controller
+    with qtbot.waitSignal(c.early_stopped, timeout=30000) as sig:
+        win.act_play.trigger()
+    qtbot.waitUntil(lambda: not c.running, timeout=30000)
+    return sig.args[0]
+
+
 def hand_best_and_stop(steps, test_loss, patience):
     """(step of the lowest test loss, step where patience ran out or None), by a plain loop."""
     best, best_step, since, stop = math.inf, None, 0, None
@@ -71,10 +80,7 @@ def test_best_marker_sits_at_the_lowest_test_loss(make_window, qtbot):
 def test_early_stop_pauses_says_so_and_play_explains(make_window, qtbot):
     win = make_window(overfitting(2))
     c, lab = win.controller, win.labs["deep"]
-    with qtbot.waitSignal(c.early_stopped, timeout=30000) as sig:
-        win.act_play.trigger()
-    qtbot.waitUntil(lambda: not c.running, timeout=30000)
-    stop = sig.args[0]
+    stop = play_until_early_stop(win, qtbot)
     steps, vl = c.history.column("step"), c.history.column("test_loss")
     best, when = hand_best_and_stop(steps, vl, 2)
     assert stop.step == when == c.step_count and stop.best_step == best and stop.restored

@@ -3,7 +3,7 @@ net and names its step, and the loss caption claims only what is true."""
 
 from __future__ import annotations
 
-from tests.desktop_app.test_early_stop_gui import overfitting
+from tests.desktop_app.test_early_stop_gui import overfitting, play_until_early_stop
 
 FAST = {"resolution": 11, "subset": 64}
 
@@ -45,11 +45,7 @@ def test_the_landscape_of_an_early_stopped_run_names_the_best_step_and_settles(m
     """Its caption said 'Step <last>' about the net of the best step, and the screenshot's
     wait must still end."""
     win, lab = open_landscape(make_window, qtbot, overfitting(2))
-    c = win.controller
-    with qtbot.waitSignal(c.early_stopped, timeout=30000) as sig:
-        win.act_play.trigger()
-    qtbot.waitUntil(lambda: not c.running, timeout=30000)
-    stop = sig.args[0]
+    stop = play_until_early_stop(win, qtbot)
     assert stop.restored and stop.best_step < stop.step
     assert lab.settle(timeout_s=20)
     assert lab.frame.step == stop.best_step
@@ -62,10 +58,7 @@ def test_the_loss_tooltip_names_only_the_panels_that_show_the_rolled_back_net(ma
     activation panels are measured at every step: they still show the last one."""
     win = make_window(overfitting(2))
     c, lab = win.controller, win.labs["deep"]
-    with qtbot.waitSignal(c.early_stopped, timeout=30000) as sig:
-        win.act_play.trigger()
-    qtbot.waitUntil(lambda: not c.running, timeout=30000)
-    stop = sig.args[0]
+    stop = play_until_early_stop(win, qtbot)
     lab.loss.dirty = True
     lab.refresh(c.history, force_range=True)
     detail = lab.loss.note.detail
@@ -175,10 +168,7 @@ def test_the_landscape_settles_when_the_patience_is_raised_without_a_step(make_w
     more: settling waited for a snapshot of the last step that the trainer no longer holds."""
     win, lab = open_landscape(make_window, qtbot, overfitting(2))
     c = win.controller
-    with qtbot.waitSignal(c.early_stopped, timeout=30000) as sig:
-        win.act_play.trigger()
-    qtbot.waitUntil(lambda: not c.running, timeout=30000)
-    stop = sig.args[0]
+    stop = play_until_early_stop(win, qtbot)
     assert lab.settle(timeout_s=20) and lab.frame.step == stop.best_step
     win.state.set_value("train.early_stop", 100)
     assert c.early_stop() is None
