@@ -255,7 +255,9 @@ class RecurrentLab(Lab):
             return
         if snap.step == 0:
             self._spec0 = spec
-        self.grad_time.add_radius(snap.step, spec.radius)
+        # ρ of W_hh after that many updates: a rolled-back W_hh is the best step's.
+        after = snap.step if snap.rolled_back is None else snap.rolled_back
+        self.grad_time.add_radius(after, spec.radius)
         if self._pending:
             return                        # the slider's preview wins until the rebuild arrives
         moved = self._spec0 if snap.step > 0 else None

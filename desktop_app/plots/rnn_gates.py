@@ -194,8 +194,11 @@ class RnnGatePlot(PlotPanel):
                            f"Step {snap.step}, rolled back to step {rolled}")
         if snap.gates is not None:
             self.gates = snap.gates
-        pct = getattr(snap, "gate_pct", None)
-        if pct is not None and len(pct) == 2:
+        # The logs over training steps keep the nets the run trained through: a rolled-back
+        # net is the best step's, already logged there, not a new point at the last step.
+        logged = rolled is None
+        pct = snap.gate_pct
+        if logged and pct is not None and len(pct) == 2:
             self.pct_log = [r for r in self.pct_log if r[0] < snap.step]
             self.pct_log.append((snap.step, float(pct[0]), float(pct[1])))
         if snap.jac is not None and len(snap.jac) and np.all(np.isfinite(snap.jac)):
@@ -203,9 +206,10 @@ class RnnGatePlot(PlotPanel):
             rho = snap.spectrum.radius if snap.spectrum is not None else math.nan
             self.rho = rho
             gain = float(np.exp(np.mean(np.log(np.maximum(snap.jac, 1e-300)))))
-            if self.gain_log and self.gain_log[-1][0] >= snap.step:
-                self.gain_log = [r for r in self.gain_log if r[0] < snap.step]
-            self.gain_log.append((snap.step, gain, rho))
+            if logged:
+                if self.gain_log and self.gain_log[-1][0] >= snap.step:
+                    self.gain_log = [r for r in self.gain_log if r[0] < snap.step]
+                self.gain_log.append((snap.step, gain, rho))
         self.dirty = True
 
     def mark_divergence(self, step):

@@ -174,3 +174,32 @@ def test_the_landscape_settles_when_the_patience_is_raised_without_a_step(make_w
     assert c.early_stop() is None
     assert lab.settle(timeout_s=20)
     assert lab.frame.step == stop.best_step and lab.loss.rolled_back == stop.best_step
+
+
+def test_a_rolled_back_snapshot_is_logged_at_its_own_step_or_not_at_all(make_window, qtbot):
+    """The step-gain and gate logs over training, and ρ per step for the ‖∂L/∂hₜ‖ note, took
+    the rolled-back net (step 20's) as the last step's (40): a false point at 40, and the
+    note's "ρ now" beside step 40's gradients was step 20's."""
+    import numpy as np
+    import pytest
+
+    from desktop_app.plots.rnn_task import RecurrentSnapshot, Spectrum
+
+    win = make_window(start=False)
+    lab = win.labs["recurrent"]
+    p = lab.gates
+    p.kind = "rnn"
+    p._mode()
+
+    def spec(rho):
+        return Spectrum(rho, np.array([rho]), np.array([0.0]), np.array([rho]))
+
+    for step, jac, rho in ((20, [0.5, 0.5], 1.1), (40, [0.8, 0.8], 1.3)):
+        lab.on_task("recurrent", RecurrentSnapshot(step, "rnn", spec(rho), None, "",
+                                                   np.array(jac)))
+    lab.on_task("recurrent", RecurrentSnapshot(40, "rnn", spec(1.1), None, "",
+                                               np.array([0.5, 0.5]), rolled_back=20))
+    assert [r[0] for r in p.gain_log] == [20, 40]
+    assert p.gain_log[-1][1] == pytest.approx(0.8)          # step 40's own gain kept
+    assert p.jac_data.tolist() == [0.5, 0.5]                # the panel shows the net it has
+    assert lab.grad_time.radii[40] == 1.3 and lab.grad_time.radii[20] == 1.1
