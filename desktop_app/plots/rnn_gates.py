@@ -195,21 +195,17 @@ class RnnGatePlot(PlotPanel):
         if snap.gates is not None:
             self.gates = snap.gates
         # The logs over training steps keep the nets the run trained through: a rolled-back
-        # net is the best step's, already logged there, not a new point at the last step.
-        logged = rolled is None
+        # net is the best step's, so it is filed under that step, not as the last step's.
         pct = snap.gate_pct
-        if logged and pct is not None and len(pct) == 2:
-            self.pct_log = [r for r in self.pct_log if r[0] < snap.step]
-            self.pct_log.append((snap.step, float(pct[0]), float(pct[1])))
+        if pct is not None and len(pct) == 2:
+            self.pct_log = _logged(self.pct_log, snap.step, rolled,
+                                   (float(pct[0]), float(pct[1])))
         if snap.jac is not None and len(snap.jac) and np.all(np.isfinite(snap.jac)):
             self.jac_data = snap.jac
             rho = snap.spectrum.radius if snap.spectrum is not None else math.nan
             self.rho = rho
             gain = float(np.exp(np.mean(np.log(np.maximum(snap.jac, 1e-300)))))
-            if logged:
-                if self.gain_log and self.gain_log[-1][0] >= snap.step:
-                    self.gain_log = [r for r in self.gain_log if r[0] < snap.step]
-                self.gain_log.append((snap.step, gain, rho))
+            self.gain_log = _logged(self.gain_log, snap.step, rolled, (gain, rho))
         self.dirty = True
 
     def mark_divergence(self, step):
@@ -281,7 +277,7 @@ class RnnGatePlot(PlotPanel):
         log = np.array(self.gain_log, dtype=np.float64).reshape(-1, 3)
         self.mean.setData(*finite_xy(log[:, 0], log[:, 1]))
         self.rho_curve.setData(*finite_xy(log[:, 0], log[:, 2]))
-        gain = log[-1, 1] if len(log) else math.nan
+        gain = float(np.exp(np.mean(np.log(np.maximum(j, 1e-300)))))   # the net shown now
         caption(self, f"{self.gates_when}: gain {fmt(gain, 3)} per step (geometric mean) vs "
                       f"ρ = {rho_text(rho)}.",
                 "Top: the rms norm (Frobenius norm / √H) of the step Jacobian ∂hₜ/∂hₜ₋₁ = "
@@ -301,3 +297,15 @@ class RnnGatePlot(PlotPanel):
                 yb = span(np.concatenate([log[:, 1:].ravel(), [1.0]]), pad=0.1)
                 if yb:
                     set_range(self.bottom, y=(min(0.0, yb[0]), yb[1]))
+
+
+def _logged(log: list[tuple], step: int, rolled: int | None, values: tuple) -> list[tuple]:
+    """`log` (rows (step, *values), by step) with this snapshot's row: at `step`, replacing any
+    rows from there on (a new run of steps after a rebuild or a restore), or for a net rolled
+    back to step `rolled`, at that step where it has none yet (the rows after it stay: they
+    are the steps the run went through)."""
+    if rolled is None:
+        return [r for r in log if r[0] < step] + [(step, *values)]
+    if any(r[0] == rolled for r in log):
+        return log
+    return sorted([*log, (rolled, *values)], key=lambda r: r[0])

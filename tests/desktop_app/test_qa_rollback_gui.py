@@ -203,3 +203,12 @@ def test_a_rolled_back_snapshot_is_logged_at_its_own_step_or_not_at_all(make_win
     assert p.gain_log[-1][1] == pytest.approx(0.8)          # step 40's own gain kept
     assert p.jac_data.tolist() == [0.5, 0.5]                # the panel shows the net it has
     assert lab.grad_time.radii[40] == 1.3 and lab.grad_time.radii[20] == 1.1
+    from core.training.history import History
+
+    p.draw(History(), rerange=True)                         # its caption: that net's gain
+    assert "rolled back to step 20: gain 0.5 per step" in p.note.full_text
+    # A best step no snapshot saw while training is filed where it belongs.
+    lab.on_task("recurrent", RecurrentSnapshot(40, "rnn", spec(1.0), None, "",
+                                               np.array([0.6, 0.6]), rolled_back=30))
+    assert [r[0] for r in p.gain_log] == [20, 30, 40]
+    assert p.gain_log[1][1] == pytest.approx(0.6)
