@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QStylePainter,
 )
 
+from desktop_app.plots.title_label import fitted_title
+
 MIN_CHARS = 8    # how far it may shrink, in average characters, before the panel must widen
 # An item's shorter title (setItemData(i, text, SHORT_ROLE)), shown where the full one does not
 # fit: "Input gradient ∂y/∂x₁ (sh…" lost the word that says what the view is about.
@@ -68,10 +70,6 @@ class TitleCombo(QComboBox):
     def shown_text(self, width: int) -> str:
         """The current title in `width` pixels: in full, else the longest of its short titles
         that fits, else the shortest elided with "…"."""
-        fm, full = self.fontMetrics(), self.currentText()
         shorts = [t for t in (self.currentData(SHORT_ROLE), *(self.currentData(SHORTER_ROLE)
                                                              or ())) if t]
-        for text in (full, *shorts):
-            if fm.horizontalAdvance(text) <= width:
-                return text
-        return fm.elidedText((shorts or [full])[-1], Qt.ElideRight, width)
+        return fitted_title(self.fontMetrics(), width, [self.currentText(), *shorts])

@@ -9,7 +9,17 @@ that say what the panel is.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QSizePolicy
+
+
+def fitted_title(fm: QFontMetrics, width: int, titles: list[str]) -> str:
+    """The first of `titles` (longest first: the full one, then shorter forms) that fits in
+    `width` pixels, else the last elided with "…"."""
+    for text in titles:
+        if fm.horizontalAdvance(text) <= width:
+            return text
+    return fm.elidedText(titles[-1], Qt.ElideRight, width)
 
 
 class TitleLabel(QLabel):
@@ -52,9 +62,6 @@ class TitleLabel(QLabel):
 
     def _fit(self) -> None:
         fm, width = self.fontMetrics(), self.width()
-        text = self._full
-        if fm.horizontalAdvance(text) > width and self._short:
-            text = self._short
-        shown = fm.elidedText(text, Qt.ElideRight, width)
+        shown = fitted_title(fm, width, [self._full, *([self._short] if self._short else [])])
         if shown != super().text():
             super().setText(shown)
